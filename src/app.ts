@@ -1,0 +1,118 @@
+import type { FastifyInstance } from 'fastify';
+import type { DestinationStream, Logger } from 'pino';
+import { resolveMasterKey } from './config/master-key.js';
+import type { Config } from './config/schema.js';
+import { EnvelopeCipher } from './crypto/envelope.js';
+import { buildApiServer, buildMetricsServer, type ServeMode } from './http/build-http.js';
+import { IssuedKeyService } from './keys/key-service.js';
+import { createLogger } from './observability/logger.js';
+import { bootstrapDefaultProject, type BootstrapResult } from './projects/bootstrap.js';
+import { ProjectService } from './projects/project-service.js';
+import { type Clock, systemClock } from './shared/clock.js';
+import { type IdSource, systemIds } from './shared/ids.js';
+import { createSqlStore, migrateUp, migrationState, openDialect, type SqlStore } from './store/sql/open-store.js';
+import { redactDsn } from './store/sql/dialects/dialect.js';
+import { TokenService } from './tenancy/token-service.js';
+import { VerifyPipeline } from './verify/pipeline.js';
+
+export interface AppOverrides {
+  clock?: Clock;
+  ids?: IdSource;
+  logStream?: DestinationStream;
+  logger?: Logger;
+  mode?: ServeMode;
+}
+
+export interface KeysmithApp {
+  config: Config;
+  logger: Logger;
+  store: SqlStore;
+  clock: Clock;
+  projects: ProjectService;
+  tokens: TokenService;
+  issuedKeys: IssuedKeyService;
+  api: FastifyInstance;
+  metrics: FastifyInstance;
+  bootstrap: BootstrapResult;
+  close(): Promise<void>;
+}
+
+export const resolveDsn = (config: Config): string => config.db.dsn || `sqlite://${config.data_dir.replace(/\/$/, '')}/keysmith.db`;
+const isSqlite = (dsn: string) => /^sqlite3?:\/\//.test(dsn);
+
+export class SchemaBehindError extends Error {
+  override name = 'SchemaBehindError';
+}
+
+/**
+ * The composition root: builds every dependency in order, from config to the two HTTP listeners.
+ * Nothing listens yet — `startApp` does that — so tests can drive `api.inject()` directly.
+ */
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<KeysmithApp> {
+  const logger = overrides.logger ?? createLogger(config.log.level, overrides.logStream);
+  const clock = overrides.clock ?? systemClock;
+  const ids = overrides.ids ?? systemIds;
+  const dsn = resolveDsn(config);
+  const embedded = isSqlite(dsn) && !config.db.dsn;
+  const cipher = new EnvelopeCipher(resolveMasterKey(config, embedded || isSqlite(dsn), (m) => logger.warn(m)));
+
+  const store = createSqlStore(openDialect(dsn));
+  try {
+    const autoMigrate = config.db.auto_migrate ?? isSqlite(dsn);
+    const state = await migrationState(store);
+    if (state.pending.length) {
+      if (!autoMigrate)
+        throw new SchemaBehindError(
+          `the database schema at ${redactDsn(dsn)} is behind (${state.pending.length} pending migration(s): ${state.pending.join(', ')}); run \`keysmith migrate up\` or set db.auto_migrate=true (KEYSMITH_DB_AUTO_MIGRATE=true)`,
+        );
+      const applied = await migrateUp(store);
+      logger.info({ applied }, 'database migrated');
+    }
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+
+  const projects = new ProjectService(store, cipher, config.projects.defaults, clock, ids);
+  const tokens = new TokenService(store.tokens, clock, ids);
+  const issuedKeys = new IssuedKeyService(clock, ids);
+  const pipeline = new VerifyPipeline(clock);
+  const bootstrap = await bootstrapDefaultProject({ store, projects, tokens }, config.projects.default_slug, config.admin_token);
+
+  const httpDeps = { logger, clock, store, projects, tokens, issuedKeys, pipeline, newId: () => ids.uuid(), bodyLimit: config.serve.http.body_limit };
+  const api = await buildApiServer(httpDeps, overrides.mode ?? 'all');
+  const metrics = await buildMetricsServer(httpDeps);
+  await api.ready();
+  await metrics.ready();
+
+  return {
+    config,
+    logger,
+    store,
+    clock,
+    projects,
+    tokens,
+    issuedKeys,
+    api,
+    metrics,
+    bootstrap,
+    async close() {
+      await api.close();
+      await metrics.close();
+      await store.close();
+    },
+  };
+}
+
+/** Builds the app and listens on both ports. */
+export async function startApp(config: Config, overrides: AppOverrides = {}): Promise<KeysmithApp> {
+  const app = await buildApp(config, overrides);
+  try {
+    await app.api.listen({ host: config.serve.http.host, port: config.serve.http.port });
+    await app.metrics.listen({ host: config.serve.metrics.host, port: config.serve.metrics.port });
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
+  return app;
+}

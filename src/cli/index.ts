@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { registerKeysCommands } from './keys-command.js';
+import { registerMigrateCommand } from './migrate-command.js';
+import { registerServeCommand } from './serve-command.js';
+
+export function buildProgram(): Command {
+  const program = new Command('keysmith').description('Keysmith — API key management server (Talos v2alpha1 compatible)').version('0.1.0');
+  registerServeCommand(program);
+  registerMigrateCommand(program);
+  registerKeysCommands(program);
+  return program;
+}
+
+/** Runs the CLI; configuration and start-up errors print one clear line and exit non-zero, no stack. */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    const known = e instanceof ConfigError || (e as Error)?.name === 'SchemaBehindError' || (e as Error)?.name === 'DsnError';
+    process.stderr.write(`keysmith: ${known ? (e as Error).message : `start-up failed: ${(e as Error)?.message ?? e}`}\n`);
+    process.exitCode = 1;
+  }
+}

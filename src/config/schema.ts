@@ -1,0 +1,84 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * The server configuration: the single source for defaults, validation, the env-override names
+ * (KEYSMITH_<PATH>, dots → underscores, upper case) and docs/config.md.
+ */
+const Duration = (def: string, description: string) => Type.String({ default: def, description, pattern: '^[0-9a-zµ.]+$' });
+
+export const ProjectDefaultsSchema = Type.Object(
+  {
+    key_prefix: Type.String({ default: 'ks_ak', pattern: '^[a-zA-Z0-9_]{1,16}$', description: 'Prefix of secret issued keys.' }),
+    public_key_prefix: Type.String({ default: 'ks_pk', pattern: '^[a-zA-Z0-9_]{1,16}$', description: 'Prefix of public-visibility issued keys.' }),
+    default_ttl: Duration('90d', 'TTL of a key issued without one.'),
+    max_ttl: Duration('365d', 'Longest TTL a key may have; also the oldest key timestamp that verifies.'),
+    derived_token_ttl: Duration('1h', 'Default TTL of derived tokens.'),
+    clock_skew: Duration('5m', 'Tolerance for timestamps in the future (max 10m).'),
+    issuer: Type.String({ default: 'http://localhost:4420', minLength: 1, maxLength: 512, description: 'iss of derived tokens and of verify responses.' }),
+    macaroon_prefix: Type.String({ default: 'mc', pattern: '^[a-zA-Z0-9_]{1,8}$', description: 'Prefix of derived macaroons.' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    data_dir: Type.String({ default: './data', minLength: 1, description: 'Directory of the embedded database and the generated master key.' }),
+    admin_token: Type.String({ default: '', description: "On first start, the default project's admin token (≥ 32 characters) instead of a random one." }),
+    serve: Type.Object(
+      {
+        http: Type.Object(
+          {
+            host: Type.String({ default: '0.0.0.0', minLength: 1 }),
+            port: Type.Integer({ default: 4420, minimum: 0, maximum: 65535 }),
+            body_limit: Type.Integer({ default: 1048576, minimum: 1024, maximum: 16777216, description: 'Largest accepted request body in bytes.' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        metrics: Type.Object(
+          {
+            host: Type.String({ default: '0.0.0.0', minLength: 1 }),
+            port: Type.Integer({ default: 4422, minimum: 0, maximum: 65535 }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    db: Type.Object(
+      {
+        dsn: Type.String({ default: '', description: 'sqlite://<file>, postgres://…, mysql://…; empty = sqlite://<data_dir>/keysmith.db' }),
+        auto_migrate: Type.Union([Type.Boolean(), Type.Null()], {
+          default: null,
+          description: 'Apply pending migrations at start. Unset: yes for SQLite, no for server databases.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    secrets: Type.Object(
+      {
+        master_key: Type.String({ default: '', description: 'Envelope key for secrets at rest: 32 bytes as hex or base64.' }),
+        master_key_file: Type.String({ default: '', description: 'File holding the master key (alternative to master_key).' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    projects: Type.Object(
+      {
+        default_slug: Type.String({ default: 'default', pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' }),
+        defaults: ProjectDefaultsSchema,
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], {
+          default: 'info',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type ProjectDefaults = Static<typeof ProjectDefaultsSchema>;

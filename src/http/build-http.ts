@@ -1,0 +1,88 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { IssuedKeyService } from '../keys/key-service.js';
+import type { ProjectService } from '../projects/project-service.js';
+import type { Clock } from '../shared/clock.js';
+import type { Store } from '../store/ports.js';
+import type { Permission } from '../tenancy/permissions.js';
+import type { TokenService } from '../tenancy/token-service.js';
+import type { VerifyPipeline } from '../verify/pipeline.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { registerRequestContext, requestIdFrom } from './plugins/request-context.js';
+import { RouteTable } from './route-table.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerIssuedKeyRoutes } from './routes/admin/issued-keys.js';
+import { registerVerifyRoutes } from './routes/admin/verify.js';
+import { requireTenant } from './tenant.js';
+import { typeboxValidatorCompiler } from './validator.js';
+
+export type ServeMode = 'all' | 'admin' | 'public';
+
+export interface HttpDeps {
+  logger: Logger;
+  clock: Clock;
+  store: Store;
+  projects: ProjectService;
+  tokens: TokenService;
+  issuedKeys: IssuedKeyService;
+  pipeline: VerifyPipeline;
+  newId: () => string;
+  bodyLimit: number;
+}
+
+/** The common Fastify setup of both listeners: ids, headers, strict JSON, one error writer. */
+function baseServer(deps: HttpDeps, routes: RouteTable): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger as unknown as FastifyBaseLogger,
+    // Our own access-log line (plugins/request-context.ts) replaces Fastify's, which would log URLs.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimit,
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id'], deps.newId),
+    requestIdHeader: false,
+    routerOptions: { maxParamLength: 256, ignoreTrailingSlash: false },
+  });
+  app.setValidatorCompiler(typeboxValidatorCompiler);
+  // JSON only: any other content type is a 415 (Fastify would otherwise parse text/plain as a string).
+  app.removeContentTypeParser('text/plain');
+  // Responses are built by our own view functions; plain JSON.stringify keeps every field as built.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addHook('onRoute', (r) => {
+    for (const m of Array.isArray(r.method) ? r.method : [r.method]) if (m !== 'HEAD') routes.add(m, r.url);
+  });
+  registerRequestContext(app);
+  registerErrorHandling(app, routes);
+  return app;
+}
+
+/** The API listener (port 4420): admin and/or public surfaces by mode, health, OpenAPI. */
+export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<FastifyInstance> {
+  const app = baseServer(deps, new RouteTable());
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Keysmith API',
+        version: 'v2alpha1',
+        description: 'API key management, wire-compatible with Ory Talos v2alpha1. Admin calls need `Authorization: Bearer <project API token>`.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  const guard = (p: Permission) => requireTenant({ tokens: deps.tokens, projects: deps.projects, store: deps.store }, p);
+  registerHealthRoutes(app, () => deps.store.ping());
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  if (mode === 'all' || mode === 'admin') {
+    registerIssuedKeyRoutes(app, { keys: deps.issuedKeys, clock: deps.clock, guard });
+    registerVerifyRoutes(app, { pipeline: deps.pipeline, clock: deps.clock, guard });
+  }
+  return app;
+}
+
+/** The metrics listener (port 4422): health now, Prometheus /metrics later. */
+export async function buildMetricsServer(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = baseServer(deps, new RouteTable());
+  registerHealthRoutes(app, () => deps.store.ping());
+  return app;
+}

@@ -1,0 +1,39 @@
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../errors/app-error.js';
+import type { ProjectContext } from '../projects/project-context.js';
+import type { ProjectService } from '../projects/project-service.js';
+import type { KeyStore } from '../store/ports.js';
+import type { Store } from '../store/ports.js';
+import { allows, type Permission } from '../tenancy/permissions.js';
+import type { Principal } from '../tenancy/principal.js';
+import type { TokenService } from '../tenancy/token-service.js';
+
+/** What an authenticated admin request carries: who calls, their project, that project's key store. */
+export interface Tenant {
+  principal: Principal;
+  ctx: ProjectContext;
+  keys: KeyStore;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    tenant?: Tenant;
+  }
+}
+
+/** Builds the preHandler that authenticates a project token and requires one permission. */
+export function requireTenant(deps: { tokens: TokenService; projects: ProjectService; store: Store }, permission: Permission) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const principal = await deps.tokens.authenticate(request.headers.authorization);
+    if (!allows(principal.permissions, permission))
+      throw new AppError('PERMISSION_DENIED', `This token lacks the "${permission}" permission.`, { permission });
+    const ctx = await deps.projects.context(principal.projectId);
+    if (!ctx.apiKeysEnabled) throw new AppError('API_KEYS_NOT_ENABLED', 'API keys are not enabled for this project: enable them first.');
+    request.tenant = { principal, ctx, keys: deps.store.keys(ctx.id) };
+  };
+}
+
+export function tenantOf(request: FastifyRequest): Tenant {
+  if (!request.tenant) throw new AppError('UNAUTHENTICATED', 'A valid project API token is required.');
+  return request.tenant;
+}

@@ -1,0 +1,38 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+/**
+ * Paths that must never reach a log line even if some code logs a whole object by mistake:
+ * credentials, secrets, tokens, Authorization headers and request bodies of credential endpoints.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'authorization',
+  'credential',
+  'secret',
+  'token',
+  'raw_key',
+  'body',
+  'req.body',
+  '*.credential',
+  '*.secret',
+  '*.token',
+  '*.raw_key',
+  '*.authorization',
+  'master_key',
+  'admin_token',
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'keysmith' },
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}

@@ -1,0 +1,46 @@
+import type { ProjectDefaults } from '../config/schema.js';
+import { deriveSubkey } from '../crypto/hmac.js';
+import type { EnvelopeCipher } from '../crypto/envelope.js';
+import { parseDuration } from '../shared/duration.js';
+import type { Store } from '../store/ports.js';
+import type { ProjectRecord } from '../store/records.js';
+import type { HmacSecret, ProjectContext } from './project-context.js';
+import { withDefaults } from './settings.js';
+import { sealContext } from './secret-contexts.js';
+
+export const PAGE_TOKEN_LABEL = 'keysmith/pagination/v1/cursor-key';
+const MAX_CLOCK_SKEW_MS = 10 * 60_000; // a misconfiguration must not disable freshness checks
+
+const ms = (text: string, fallback: number) => parseDuration(text) ?? fallback;
+
+/** Builds a ProjectContext from the stored project and its sealed secrets. */
+export async function loadProjectContext(store: Store, cipher: EnvelopeCipher, defaults: ProjectDefaults, project: ProjectRecord): Promise<ProjectContext> {
+  const settings = withDefaults(project.settings, defaults);
+  const secrets = project.apiKeysEnabled ? await store.projects.listSecrets(project.id) : [];
+  const hmacSecrets: HmacSecret[] = secrets
+    .filter((s) => s.kind === 'hmac')
+    .sort((a, b) => (a.state === b.state ? b.createdAt - a.createdAt : a.state === 'current' ? -1 : 1))
+    .map((s) => ({
+      id: s.secretId,
+      key: cipher.open(s.sealed, sealContext(project.id, 'hmac', s.secretId)),
+      expiresAt: s.state === 'current' ? null : s.expiresAt,
+    }));
+  const p = settings.api_keys.prefix;
+  return {
+    id: project.id,
+    slug: project.slug,
+    plan: project.plan,
+    apiKeysEnabled: project.apiKeysEnabled,
+    settings,
+    keyPrefix: p.current,
+    publicKeyPrefix: p.public_current,
+    allowedPrefixes: new Set([p.current, p.public_current, ...p.retired, ...p.public_retired].filter(Boolean)),
+    macaroonPrefixes: [settings.derived_tokens.macaroon_prefix.current, ...settings.derived_tokens.macaroon_prefix.retired],
+    defaultTtlMs: ms(settings.api_keys.default_ttl, 90 * 86_400_000),
+    maxTtlMs: ms(settings.api_keys.max_ttl, 365 * 86_400_000),
+    clockSkewMs: Math.min(ms(settings.credentials.clock_skew, 300_000), MAX_CLOCK_SKEW_MS),
+    issuer: settings.credentials.issuer,
+    hmacSecrets,
+    pageTokenKeys: hmacSecrets.map((s) => deriveSubkey(s.key, PAGE_TOKEN_LABEL)),
+  };
+}

@@ -1,0 +1,39 @@
+import type { ProjectSettings } from './settings.js';
+
+export interface HmacSecret {
+  readonly id: string;
+  readonly key: Buffer;
+  /** null = current or never expires. Checked per request so an expiry takes effect without reload. */
+  readonly expiresAt: number | null;
+}
+
+/**
+ * Everything a request needs to know about its project, resolved once and cached: parsed settings,
+ * decrypted HMAC secrets (current first) and derived sub-keys. Never serialised, never logged.
+ */
+export interface ProjectContext {
+  readonly id: string;
+  readonly slug: string;
+  readonly plan: string;
+  readonly apiKeysEnabled: boolean;
+  readonly settings: ProjectSettings;
+  readonly keyPrefix: string;
+  readonly publicKeyPrefix: string;
+  readonly allowedPrefixes: ReadonlySet<string>;
+  readonly macaroonPrefixes: readonly string[];
+  readonly defaultTtlMs: number;
+  readonly maxTtlMs: number;
+  readonly clockSkewMs: number;
+  readonly issuer: string;
+  /** Current secret first, then retired ones (possibly expired: use `hmacSecretsAt`). */
+  readonly hmacSecrets: readonly HmacSecret[];
+  /** One page-token key per HMAC secret, same order. */
+  readonly pageTokenKeys: readonly Buffer[];
+}
+
+/** The HMAC keys that verify at `now`: current, then unexpired retired (exclusive expiry boundary). */
+export function hmacKeysAt(ctx: ProjectContext, now: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const s of ctx.hmacSecrets) if (s.expiresAt === null || now < s.expiresAt) out.push(s.key);
+  return out;
+}

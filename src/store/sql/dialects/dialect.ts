@@ -1,0 +1,22 @@
+import type { CompiledQuery, Kysely } from 'kysely';
+import type { Database } from '../tables.js';
+
+/**
+ * What differs between databases, as capabilities — domain code never asks which database it is.
+ * - `fastQuery` runs an already-compiled query through a cached prepared statement (hot path).
+ * - `lockForUpdate` tells whether `SELECT … FOR UPDATE` exists (SQLite serialises writers instead).
+ * - `translateError` turns a driver error into UniqueViolation / StoreUnavailable / StoreTimeout.
+ */
+export interface SqlDialect {
+  readonly name: string;
+  readonly db: Kysely<Database>;
+  readonly capabilities: { readonly returning: boolean; readonly lockForUpdate: boolean };
+  fastQuery<R>(query: CompiledQuery): Promise<R[]>;
+  translateError(error: unknown): unknown;
+  close(): Promise<void>;
+}
+
+/** A DSN with its password masked, safe for logs and error messages. */
+export function redactDsn(dsn: string): string {
+  return dsn.replace(/^([a-z0-9+]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+}

@@ -1,0 +1,65 @@
+import { type CompiledQuery, Kysely, MysqlDialect } from 'kysely';
+import { createPool } from 'mysql2';
+import { StoreTimeout, StoreUnavailable, UniqueViolation } from '../../store-errors.js';
+import type { Database } from '../tables.js';
+import type { SqlDialect } from './dialect.js';
+
+/** mysql://user:pass@host:port/db?max_conns=10&connect_timeout=5 */
+export function openMysql(dsn: string): SqlDialect {
+  const url = new URL(dsn);
+  const q = url.searchParams;
+  const num = (k: string, d: number) => (q.has(k) ? Number(q.get(k)) : d);
+  const pool = createPool({
+    host: decodeURIComponent(url.hostname) || '127.0.0.1',
+    port: url.port ? Number(url.port) : 3306,
+    user: decodeURIComponent(url.username) || 'root',
+    password: decodeURIComponent(url.password) || undefined,
+    database: decodeURIComponent(url.pathname.slice(1)) || undefined,
+    connectionLimit: num('max_conns', 10),
+    connectTimeout: num('connect_timeout', 5) * 1000,
+    charset: 'utf8mb4',
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+  });
+  pool.on('connection', (conn) => conn.on('error', () => {}));
+  const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  const promisePool = pool.promise();
+
+  return {
+    name: 'mysql',
+    db,
+    capabilities: { returning: false, lockForUpdate: true },
+    async fastQuery<R>(query: CompiledQuery): Promise<R[]> {
+      try {
+        const [rows] = await promisePool.execute(query.sql, query.parameters as never);
+        return Array.isArray(rows) ? (rows as R[]) : [];
+      } catch (e) {
+        throw translate(e);
+      }
+    },
+    translateError: translate,
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+function translate(error: unknown): unknown {
+  const e = error as { errno?: number; code?: string; message?: string };
+  if (!e || typeof e !== 'object') return error;
+  if (e.errno === 1062) {
+    const m = e.message ?? '';
+    if (m.includes('request_uq')) return new UniqueViolation('request_id');
+    if (m.includes('lookup_uq')) return new UniqueViolation('lookup_hash');
+    if (m.includes('slug')) return new UniqueViolation('slug');
+    if (m.includes('hash_uq')) return new UniqueViolation('token_hash');
+    return new UniqueViolation(m.includes('PRIMARY') ? 'primary' : 'unknown');
+  }
+  if (e.errno === 3024 || e.errno === 1205 || e.code === 'PROTOCOL_SEQUENCE_TIMEOUT') return new StoreTimeout(error);
+  if (
+    ['ECONNREFUSED', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'EPIPE', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN'].includes(e.code ?? '') ||
+    e.errno === 2002 || e.errno === 2003 || e.errno === 2006 || e.errno === 2013
+  )
+    return new StoreUnavailable(error);
+  return error;
+}

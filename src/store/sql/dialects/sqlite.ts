@@ -1,0 +1,59 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
+import { StoreTimeout, StoreUnavailable, UniqueViolation } from '../../store-errors.js';
+import type { Database } from '../tables.js';
+import type { SqlDialect } from './dialect.js';
+
+export function openSqlite(dsn: string): SqlDialect {
+  const url = dsn.replace(/^sqlite3?:\/\//, '');
+  const [path] = url.split('?');
+  const memory = path === ':memory:' || path === '';
+  if (!memory) mkdirSync(dirname(path), { recursive: true });
+  const raw = new BetterSqlite3(memory ? ':memory:' : path);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const statements = new Map<string, BetterSqlite3.Statement>();
+
+  return {
+    name: 'sqlite',
+    db,
+    capabilities: { returning: true, lockForUpdate: false },
+    async fastQuery<R>(query: CompiledQuery): Promise<R[]> {
+      let stmt = statements.get(query.sql);
+      if (!stmt) {
+        stmt = raw.prepare(query.sql);
+        statements.set(query.sql, stmt);
+      }
+      try {
+        return stmt.reader ? (stmt.all(...(query.parameters as unknown[])) as R[]) : (stmt.run(...(query.parameters as unknown[])), []);
+      } catch (e) {
+        throw translate(e);
+      }
+    },
+    translateError: translate,
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+function translate(error: unknown): unknown {
+  const e = error as { code?: string; message?: string };
+  if (typeof e?.code !== 'string') return error;
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    const m = e.message ?? '';
+    if (m.includes('request_id')) return new UniqueViolation('request_id');
+    if (m.includes('lookup_hash')) return new UniqueViolation('lookup_hash');
+    if (m.includes('slug')) return new UniqueViolation('slug');
+    if (m.includes('token_hash')) return new UniqueViolation('token_hash');
+    return new UniqueViolation(e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ? 'primary' : 'unknown');
+  }
+  if (e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED') return new StoreTimeout(error);
+  if (e.code === 'SQLITE_CANTOPEN' || e.code === 'SQLITE_IOERR' || e.code === 'SQLITE_FULL') return new StoreUnavailable(error);
+  return error;
+}

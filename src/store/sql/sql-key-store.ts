@@ -1,0 +1,149 @@
+import type { CompiledQuery } from 'kysely';
+import type { KeyStore } from '../ports.js';
+import type { KeyKind, KeyPatch, KeyRecord, ListQuery, Revocation } from '../records.js';
+import type { SqlDialect } from './dialects/dialect.js';
+import { KEY_COLUMNS, type KeyRow, keyToRow, reasonToNumber, rowToKey, STATUS_ACTIVE, STATUS_REVOKED } from './key-rows.js';
+
+/**
+ * Hot-path lookup compiled once per dialect; only the parameters change per call, and the dialect
+ * runs it through a cached prepared statement.
+ */
+export interface HotQueries {
+  byId: CompiledQuery;
+  byLookupHash: CompiledQuery;
+}
+
+export function compileHotQueries(dialect: SqlDialect): HotQueries {
+  const base = () => dialect.db.selectFrom('api_keys').select(KEY_COLUMNS).where('project_id', '=', '?');
+  return {
+    byId: base().where('key_id', '=', '?').compile(),
+    byLookupHash: base().where('lookup_hash', '=', '?').compile(),
+  };
+}
+
+/** Key storage bound to one project: every statement carries `project_id = ?` by construction. */
+export class SqlKeyStore implements KeyStore {
+  constructor(
+    private readonly dialect: SqlDialect,
+    private readonly projectId: string,
+    private readonly hot: HotQueries,
+  ) {}
+
+  private get db() {
+    return this.dialect.db;
+  }
+
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.dialect.translateError(e);
+    }
+  }
+
+  async getById(keyId: string): Promise<KeyRecord | undefined> {
+    const rows = await this.dialect.fastQuery<KeyRow>({ ...this.hot.byId, parameters: [this.projectId, keyId] });
+    return rows[0] ? rowToKey(rows[0]) : undefined;
+  }
+
+  async getByLookupHash(lookupHash: string): Promise<KeyRecord | undefined> {
+    const rows = await this.dialect.fastQuery<KeyRow>({ ...this.hot.byLookupHash, parameters: [this.projectId, lookupHash] });
+    return rows[0] ? rowToKey(rows[0]) : undefined;
+  }
+
+  async getByKind(kind: KeyKind, keyId: string): Promise<KeyRecord | undefined> {
+    const k = await this.getById(keyId);
+    return k && k.kind === kind ? k : undefined;
+  }
+
+  getByRequestId(kind: KeyKind, requestId: string): Promise<KeyRecord | undefined> {
+    return this.run(async () => {
+      const row = await this.db
+        .selectFrom('api_keys')
+        .select(KEY_COLUMNS)
+        .where('project_id', '=', this.projectId)
+        .where('kind', '=', kind)
+        .where('request_id', '=', requestId)
+        .executeTakeFirst();
+      return row ? rowToKey(row) : undefined;
+    });
+  }
+
+  list(q: ListQuery): Promise<KeyRecord[]> {
+    return this.run(async () => {
+      let query = this.db.selectFrom('api_keys').select(KEY_COLUMNS).where('project_id', '=', this.projectId).where('kind', '=', q.kind);
+      if (q.actorId !== undefined) query = query.where('actor_id', '=', q.actorId);
+      if (q.status === 'revoked') query = query.where('status', '=', STATUS_REVOKED);
+      if (q.status === 'active')
+        query = query.where('status', '=', STATUS_ACTIVE).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', q.now)]));
+      if (q.status === 'expired') query = query.where('status', '=', STATUS_ACTIVE).where('expires_at', '<=', q.now);
+      if (q.afterKeyId !== undefined) query = query.where('key_id', '<', q.afterKeyId);
+      const rows = await query.orderBy('key_id', 'desc').limit(q.limit).execute();
+      return rows.map(rowToKey);
+    });
+  }
+
+  insert(record: KeyRecord): Promise<void> {
+    return this.run(async () => {
+      await this.db.insertInto('api_keys').values(keyToRow(this.projectId, record)).execute();
+    });
+  }
+
+  update(kind: KeyKind, keyId: string, patch: KeyPatch, now: number): Promise<KeyRecord | undefined> {
+    return this.run(async () => {
+      const set: Record<string, unknown> = { updated_at: now };
+      if (patch.name !== undefined) set.name = patch.name;
+      if (patch.scopes !== undefined) set.scopes = JSON.stringify(patch.scopes);
+      if (patch.metadata !== undefined) set.metadata = JSON.stringify(patch.metadata);
+      if (patch.allowedCidrs !== undefined) set.allowed_cidrs = patch.allowedCidrs.length ? JSON.stringify(patch.allowedCidrs) : null;
+      if (patch.rateLimit !== undefined) {
+        set.rate_limit_quota = patch.rateLimit?.quota ?? null;
+        set.rate_limit_window_ms = patch.rateLimit?.windowMs ?? null;
+        set.rate_limit_unit = patch.rateLimit?.unit ?? null;
+      }
+      const res = await this.db
+        .updateTable('api_keys')
+        .set(set)
+        .where('project_id', '=', this.projectId)
+        .where('kind', '=', kind)
+        .where('key_id', '=', keyId)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return undefined;
+      return this.getByKind(kind, keyId);
+    });
+  }
+
+  private revokeStatement(db: SqlDialect['db'], kind: KeyKind, keyId: string, r: Revocation) {
+    return db
+      .updateTable('api_keys')
+      .set({
+        status: STATUS_REVOKED,
+        revocation_reason: reasonToNumber(r.reason),
+        revocation_description: r.description,
+        updated_at: r.at,
+      })
+      .where('project_id', '=', this.projectId)
+      .where('kind', '=', kind)
+      .where('key_id', '=', keyId)
+      .where('status', '=', STATUS_ACTIVE);
+  }
+
+  revoke(kind: KeyKind, keyId: string, r: Revocation): Promise<boolean> {
+    return this.run(async () => {
+      const res = await this.revokeStatement(this.db, kind, keyId, r).executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    });
+  }
+
+  rotate(oldKeyId: string, r: Revocation, replacement: KeyRecord): Promise<boolean> {
+    return this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        // The conditional update is the arbiter: of two concurrent rotations only one sees status=active.
+        const res = await this.revokeStatement(trx, 'issued', oldKeyId, r).executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) return false;
+        await trx.insertInto('api_keys').values(keyToRow(this.projectId, replacement)).execute();
+        return true;
+      }),
+    );
+  }
+}

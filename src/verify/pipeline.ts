@@ -1,0 +1,39 @@
+import { classifyCredential } from '../keys/key-format.js';
+import type { ProjectContext } from '../projects/project-context.js';
+import type { Clock } from '../shared/clock.js';
+import type { KeyReader } from '../store/ports.js';
+import { checkRecord } from './check-record.js';
+import { importedKeyHash } from './imported-hash.js';
+import { proveIssuedKey } from './prove-issued.js';
+import { fail, MESSAGES, type VerifyOutcome } from './verify-result.js';
+
+/**
+ * Verification of one credential, top to bottom:
+ * classify → prove possession → load the record → status → expiry → result.
+ * (Cache, IP allowlist and rate limit steps slot in between load and result; see docs/architecture.md.)
+ */
+export class VerifyPipeline {
+  constructor(private readonly clock: Clock) {}
+
+  async verify(ctx: ProjectContext, keys: KeyReader, credential: string): Promise<VerifyOutcome> {
+    if (credential.length === 0) return fail('empty', 'VERIFICATION_ERROR_INVALID_FORMAT', MESSAGES.empty);
+    const now = this.clock.now();
+    const type = classifyCredential(credential, ctx.macaroonPrefixes);
+    switch (type) {
+      case 'issued': {
+        const keyId = proveIssuedKey(ctx, credential, now);
+        if (!keyId) return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.notFound);
+        const key = await keys.getById(keyId);
+        return checkRecord(type, key?.kind === 'issued' ? key : undefined, now);
+      }
+      case 'imported': {
+        const key = await keys.getByLookupHash(importedKeyHash(ctx.id, credential));
+        return checkRecord(type, key, now);
+      }
+      default:
+        // Derived JWTs and macaroons are verified statelessly once derivation ships; until then no
+        // derived token can be valid for this project.
+        return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.derived);
+    }
+  }
+}

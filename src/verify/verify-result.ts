@@ -1,0 +1,37 @@
+import type { CredentialType } from '../keys/key-format.js';
+import type { KeyRecord } from '../store/records.js';
+
+export type VerificationError =
+  | 'VERIFICATION_ERROR_INVALID_FORMAT'
+  | 'VERIFICATION_ERROR_EXPIRED'
+  | 'VERIFICATION_ERROR_REVOKED'
+  | 'VERIFICATION_ERROR_NOT_FOUND'
+  | 'VERIFICATION_ERROR_SIGNATURE_INVALID'
+  | 'VERIFICATION_ERROR_INTERNAL'
+  | 'VERIFICATION_ERROR_IP_NOT_ALLOWED'
+  | 'VERIFICATION_ERROR_RATE_LIMITED';
+
+/** The outcome of one verification, before serialisation. `key` is set whenever the record was found. */
+export interface VerifyOutcome {
+  valid: boolean;
+  type: CredentialType | 'empty';
+  key?: KeyRecord;
+  error?: VerificationError;
+  message?: string;
+}
+
+export const fail = (type: VerifyOutcome['type'], error: VerificationError, message: string, key?: KeyRecord): VerifyOutcome => ({
+  valid: false,
+  type,
+  error,
+  message,
+  key,
+});
+
+export const MESSAGES = {
+  notFound: 'The API key was not found.',
+  revoked: 'The API key has been revoked.',
+  expired: 'The API key has expired.',
+  empty: 'The credential is empty.',
+  derived: 'The derived token is not valid for this project.',
+} as const;
