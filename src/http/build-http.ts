@@ -8,7 +8,7 @@ import type { Store } from '../store/ports.js';
 import type { Permission } from '../tenancy/permissions.js';
 import type { TokenService } from '../tenancy/token-service.js';
 import type { VerifyPipeline } from '../verify/pipeline.js';
-import { registerErrorHandling } from './plugins/errors.js';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './plugins/errors.js';
 import { registerRequestContext, requestIdFrom } from './plugins/request-context.js';
 import { RouteTable } from './route-table.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -41,6 +41,8 @@ function baseServer(deps: HttpDeps, routes: RouteTable): FastifyInstance {
     genReqId: (req) => requestIdFrom(req.headers['x-request-id'], deps.newId),
     requestIdHeader: false,
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: false },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: clientErrorHandler(deps.newId),
   });
   app.setValidatorCompiler(typeboxValidatorCompiler);
   // JSON only: any other content type is a 415 (Fastify would otherwise parse text/plain as a string).
@@ -68,7 +70,9 @@ export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<F
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
     },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   const guard = (p: Permission) => requireTenant({ tokens: deps.tokens, projects: deps.projects, store: deps.store }, p);
   registerHealthRoutes(app, () => deps.store.ping());

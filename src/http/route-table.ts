@@ -13,8 +13,9 @@ export class RouteTable {
         re += ':';
         i += 2;
       } else if (url[i] === ':') {
-        const m = /^:[A-Za-z_]+(\([^)]*\))?/.exec(url.slice(i));
-        re += '[^/]+?';
+        const m = /^:[A-Za-z_]+(?:\(([^)]*)\))?/.exec(url.slice(i));
+        // Honour a param's own regex (as find-my-way does, without its anchors), else any segment.
+        re += m?.[1] ? `(?:${m[1].replace(/^\^/, '').replace(/\$$/, '')})` : '[^/]+?';
         i += m ? m[0].length : 1;
       } else {
         re += url[i].replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -30,7 +30,14 @@ export function cleanScopes(scopes: string[] | undefined, field = 'scopes'): str
 export function cleanMetadata(metadata: Record<string, unknown> | undefined, field = 'metadata'): Record<string, unknown> | undefined {
   if (metadata === undefined) return undefined;
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw invalidArgument(`${field} must be a JSON object.`, field);
-  const size = Buffer.byteLength(JSON.stringify(metadata));
+  let serialised: string;
+  try {
+    serialised = JSON.stringify(metadata);
+  } catch {
+    // JSON.parse accepts nesting that JSON.stringify then overflows the stack on (10,000-deep arrays).
+    throw invalidArgument(`${field} is nested too deeply.`, field);
+  }
+  const size = Buffer.byteLength(serialised);
   if (size > METADATA_MAX_BYTES) throw invalidArgument(`${field} must be at most ${METADATA_MAX_BYTES} bytes serialised (got ${size}).`, field);
   return metadata;
 }

@@ -89,7 +89,7 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
   );
 
   app.get<{ Params: { key_id: string } }>(
-    `${BASE}/:key_id`,
+    `${BASE}/:key_id(^[^:/]+)`,
     { schema: { operationId: 'adminGetIssuedApiKey', tags, params: KeyIdParams, response: { 200: IssuedApiKeySchema, ...errors } }, preHandler: guard('read') },
     async (request) => {
       const { keys: store } = tenantOf(request);
@@ -98,7 +98,7 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
   );
 
   app.patch<{ Params: { key_id: string }; Querystring: { update_mask?: string } }>(
-    `${BASE}/:key_id`,
+    `${BASE}/:key_id(^[^:/]+)`,
     {
       schema: { operationId: 'adminUpdateIssuedApiKey', tags, params: KeyIdParams, querystring: UpdateMaskQuery, body: UpdateRequest, response: { 200: IssuedApiKeySchema, ...errors } },
       preHandler: guard('admin'),
