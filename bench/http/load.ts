@@ -1,0 +1,73 @@
+import autocannon from 'autocannon';
+import { cpuByComm, cpuDelta, processCpuMicros } from '../lib/proc.js';
+
+export const VERIFY_PATH = '/v2alpha1/admin/apiKeys:verify';
+
+export interface LoadSpec {
+  port: number;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  connections: number;
+  pipelining: number;
+  seconds: number;
+  serverPid: number;
+  /** Database server process names whose CPU is also counted (empty for none). */
+  dbComms: readonly string[];
+}
+
+export interface LoadResult {
+  requests: number;
+  seconds: number;
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  /** Server process CPU (utime+stime) per completed request. */
+  serverCpuUsPerReq: number;
+  /** Share of one core the server used during the run. */
+  serverBusy: number;
+  /** Database server processes' CPU per request (NaN when there is no database server). */
+  dbCpuUsPerReq: number;
+  /** Share of one core the load generator (this process) used. */
+  clientBusy: number;
+}
+
+/** One autocannon run (keep-alive) against 127.0.0.1, with the server's CPU read from /proc around it. */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const db0 = spec.dbComms.length ? cpuByComm(spec.dbComms) : undefined;
+  const cpu0 = processCpuMicros(spec.serverPid);
+  const client0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const r = await autocannon({
+    url: `http://127.0.0.1:${spec.port}${spec.path}`,
+    method: 'POST',
+    headers: spec.headers,
+    body: spec.body,
+    connections: spec.connections,
+    pipelining: spec.pipelining,
+    duration: spec.seconds,
+    timeout: 10,
+  });
+  const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
+  const cpu1 = processCpuMicros(spec.serverPid);
+  const client = process.cpuUsage(client0);
+  const db1 = db0 ? cpuByComm(spec.dbComms) : undefined;
+  if (cpu0 === undefined || cpu1 === undefined) throw new Error(`server process ${spec.serverPid} vanished during the load`);
+  const requests = r.requests.total;
+  const serverCpu = cpu1 - cpu0;
+  return {
+    requests,
+    seconds: wallUs / 1e6,
+    reqPerSec: requests / (wallUs / 1e6),
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    serverCpuUsPerReq: requests ? serverCpu / requests : Number.NaN,
+    serverBusy: serverCpu / wallUs,
+    dbCpuUsPerReq: db0 && db1 && requests ? cpuDelta(db0, db1) / requests : Number.NaN,
+    clientBusy: (client.user + client.system) / wallUs,
+  };
+}
