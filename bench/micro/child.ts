@@ -1,0 +1,17 @@
+/**
+ * Runs one micro case in its own process, for profiling:
+ *   node --import tsx --cpu-prof --cpu-prof-dir <dir> bench/micro/child.ts <prove-only|verify-issued> <backend> <seconds>
+ * Prints the sample as one JSON line.
+ */
+import type { Backend } from '../../test/helpers/databases.js';
+import { setupProveOnly } from './prove-only.js';
+import { setupVerifyIssued } from './verify-issued.js';
+
+const [scenario, backend, seconds] = process.argv.slice(2);
+const s = Number(seconds ?? 3);
+const c = scenario === 'prove-only' ? (await setupProveOnly())[0] : await setupVerifyIssued((backend ?? 'sqlite') as Backend);
+await c.warmup();
+const sample = await c.sequential({ seconds: s, minIterations: 0, maxSeconds: s * 2 });
+await c.close();
+process.stdout.write(`${JSON.stringify(sample)}\n`);
+process.exit(0);
