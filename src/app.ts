@@ -73,7 +73,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     throw e;
   }
 
-  const projects = new ProjectService(store, cipher, config.projects.defaults, clock, ids);
+  const projects = new ProjectService(store, cipher, config.projects.defaults, config.plans, clock, ids);
   const tokens = new TokenService(store.tokens, clock, ids);
   const issuedKeys = new IssuedKeyService(clock, ids);
   const pipeline = new VerifyPipeline(clock);

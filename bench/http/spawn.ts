@@ -40,7 +40,8 @@ export async function spawnServer(script: string, args: string[], opts: SpawnOpt
       child.kill('SIGKILL');
       reject(new Error(`${script} did not start within ${opts.startTimeoutMs ?? 60_000} ms\n${stderr}`));
     }, opts.startTimeoutMs ?? 60_000);
-    const lines = createInterface({ input: child.stdout! });
+    if (!child.stdout) throw new Error('no stdout pipe');
+    const lines = createInterface({ input: child.stdout });
     lines.once('line', (line) => {
       clearTimeout(timer);
       try {

@@ -1,7 +1,7 @@
 /**
  * Aggregates self time of a V8 .cpuprofile (node --cpu-prof) per function (name + url + line) and per
  * module group (a node_modules package, a Keysmith source folder, node internals, GC, idle).
- * Standalone: tsx bench/lib/cpuprofile.ts <file.cpuprofile> [top]
+ * Standalone: tsx bench/lib/cpuprofile.ts <file.cpuprofile> [top] [fromUs toUs]
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -30,6 +30,8 @@ export interface Row {
 
 export interface ProfileSummary {
   file: string;
+  /** Set when only the samples of a time window (the measured load) were counted. */
+  windowMs?: number;
   totalMs: number;
   idleMs: number;
   groups: Row[];
@@ -64,12 +66,26 @@ export function groupOf(fn: string, url: string): string {
   return rel;
 }
 
-export function summariseProfile(file: string, top = 15): ProfileSummary {
+/** A window in µs of the monotonic clock (= process.hrtime.bigint() / 1000n on the same machine). */
+export interface Window {
+  fromUs: number;
+  toUs: number;
+}
+
+/**
+ * Self time per function and per group. With `window`, only samples inside it count — so start-up
+ * (module loading through tsx, JIT warm-up) stays out of a profile of the load itself. V8 profile
+ * timestamps and process.hrtime share CLOCK_MONOTONIC, so a window taken in another process works.
+ */
+export function summariseProfile(file: string, top = 15, window?: Window): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   // timeDeltas[i] is the gap before sample i; the time of sample i runs until sample i+1.
+  let t = p.startTime;
   for (let i = 0; i < p.samples.length; i++) {
+    t += p.timeDeltas[i] ?? 0;
+    if (window && (t < window.fromUs || t > window.toUs)) continue;
     const dt = i + 1 < p.timeDeltas.length ? p.timeDeltas[i + 1] : 0;
     self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + Math.max(0, dt));
   }
@@ -95,16 +111,19 @@ export function summariseProfile(file: string, top = 15): ProfileSummary {
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([name, us]) => ({ name, ms: us / 1000, pct: total ? (100 * us) / total : 0, busyPct: busy && name !== '(idle)' ? (100 * us) / busy : 0 }));
-  return { file, totalMs: total / 1000, idleMs: idle / 1000, groups: rows(groups, 12), functions: rows(fns, top) };
+  return { file, windowMs: window ? (window.toUs - window.fromUs) / 1000 : undefined, totalMs: total / 1000, idleMs: idle / 1000, groups: rows(groups, 12), functions: rows(fns, top) };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const file = process.argv[2];
   if (!file) {
-    process.stderr.write('usage: tsx bench/lib/cpuprofile.ts <file.cpuprofile> [top]\n');
+    process.stderr.write('usage: tsx bench/lib/cpuprofile.ts <file.cpuprofile> [top] [fromUs toUs]\n');
     process.exit(2);
   }
-  const s = summariseProfile(file, Number(process.argv[3] ?? 20));
+  // optional window: from and to in µs of the monotonic clock
+  const from = process.argv[4];
+  const to = process.argv[5];
+  const s = summariseProfile(file, Number(process.argv[3] ?? 20), from && to ? { fromUs: Number(from), toUs: Number(to) } : undefined);
   process.stdout.write(`${s.file}: ${s.totalMs.toFixed(0)} ms sampled, ${s.idleMs.toFixed(0)} ms idle\n\nby group:\n`);
   for (const r of s.groups) process.stdout.write(`  ${r.busyPct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(1).padStart(8)} ms  ${r.name}\n`);
   process.stdout.write('\ntop self time:\n');

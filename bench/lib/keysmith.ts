@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { openSync, rmSync } from 'node:fs';
 import pino, { type DestinationStream } from 'pino';
 import { buildApp, type KeysmithApp, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -44,7 +44,7 @@ export function benchConfig(dsn: string, dataDir: string, extra: Record<string, 
  * The app's own logger (redaction, formatters) writing to /dev/null: every line is still built and
  * serialised, so its cost is measured, but nothing is kept.
  */
-export const nullLogStream = (): DestinationStream => pino.destination({ dest: '/dev/null', sync: false });
+export const nullLogStream = (): DestinationStream => pino.destination({ dest: openSync('/dev/null', 'w'), sync: false });
 
 export interface IssuedFixture {
   app: KeysmithApp;

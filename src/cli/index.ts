@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { ConfigError } from '../config/load.js';
 import { registerKeysCommands } from './keys-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerServeCommand } from './serve-command.js';
@@ -17,7 +16,7 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (e) {
-    const known = e instanceof ConfigError || (e as Error)?.name === 'SchemaBehindError' || (e as Error)?.name === 'DsnError';
+    const known = (e as Error)?.name === 'ConfigError' || (e as Error)?.name === 'SchemaBehindError' || (e as Error)?.name === 'DsnError';
     process.stderr.write(`keysmith: ${known ? (e as Error).message : `start-up failed: ${(e as Error)?.message ?? e}`}\n`);
     process.exitCode = 1;
   }

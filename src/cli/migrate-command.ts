@@ -1,18 +1,24 @@
 import type { Command } from 'commander';
-import { resolveDsn } from '../app.js';
-import { loadConfig } from '../config/load.js';
 import { redactDsn } from '../store/sql/dialects/dialect.js';
-import { createSqlStore, migrateDown, migrateUp, migrationState, openDialect } from '../store/sql/open-store.js';
+import type { SqlStore } from '../store/sql/open-store.js';
+
+type StoreOps = typeof import('../store/sql/open-store.js');
 
 /** `keysmith migrate up|down|status`: runs against the configured database (KEYSMITH_DB_DSN or --database). */
 export function registerMigrateCommand(program: Command): void {
   const migrate = program.command('migrate').description('Manage the database schema');
-  const withStore = async (opts: { config?: string; database?: string }, fn: (store: ReturnType<typeof createSqlStore>, dsn: string) => Promise<void>) => {
+  const withStore = async (opts: { config?: string; database?: string }, fn: (store: SqlStore, dsn: string, ops: StoreOps) => Promise<void>) => {
+    // Loaded here, not at the top: `keysmith keys …` need not load the database drivers.
+    const [{ loadConfig }, { resolveDsn }, ops] = await Promise.all([
+      import('../config/load.js'),
+      import('../app.js'),
+      import('../store/sql/open-store.js'),
+    ]);
     const config = loadConfig({ file: opts.config });
     const dsn = opts.database ?? resolveDsn(config);
-    const store = createSqlStore(openDialect(dsn));
+    const store = ops.createSqlStore(ops.openDialect(dsn));
     try {
-      await fn(store, dsn);
+      await fn(store, dsn, ops);
     } finally {
       await store.close();
     }
@@ -28,7 +34,7 @@ export function registerMigrateCommand(program: Command): void {
       .option('-c, --config <file>', 'YAML config file')
       .option('--database <dsn>', 'database DSN (overrides config)')
       .action(async (opts: { config?: string; database?: string }) =>
-        withStore(opts, async (store, dsn) => {
+        withStore(opts, async (store, dsn, { migrateDown, migrateUp, migrationState }) => {
           if (name === 'up') {
             const applied = await migrateUp(store);
             process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { startApp } from '../app.js';
 import type { ServeMode } from '../http/build-http.js';
-import { loadConfig } from '../config/load.js';
 
 /** `keysmith serve [all|admin|public]`: starts both listeners; SIGINT/SIGTERM shut down gracefully. */
 export function registerServeCommand(program: Command): void {
@@ -16,6 +14,8 @@ export function registerServeCommand(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      // Loaded here, not at the top: `keysmith keys …` need not load the server (start-up time).
+      const [{ loadConfig }, { startApp }] = await Promise.all([import('../config/load.js'), import('../app.js')]);
       const config = loadConfig({ file: opts.config });
       const app = await startApp(config, { mode: mode as ServeMode });
       const { config: c, bootstrap } = app;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { redactDsn } from '../store/sql/dialects/dialect.js';
 import { type Config, ConfigSchema } from './schema.js';
 
 export class ConfigError extends Error {
@@ -40,6 +41,13 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 /** Env values are strings; turn them into what the leaf expects so the error, if any, names the key. */
 function coerceEnv(raw: string, node: SchemaNode): unknown {
   const types = node.anyOf ? node.anyOf.map((n) => n.type) : [node.type];
+  if (types.includes('object') || types.includes('array')) {
+    try {
+      return JSON.parse(raw); // maps and lists come as JSON in env: KEYSMITH_PLANS='{"free":{…}}'
+    } catch {
+      return raw;
+    }
+  }
   if (types.includes('integer') || types.includes('number')) return /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
   if (types.includes('boolean')) {
     if (/^(true|1|yes)$/i.test(raw)) return true;
@@ -86,8 +94,21 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}
     throw new ConfigError(`invalid configuration at ${where}${envHint}: ${detail}`);
   }
   const config = withDefaults as Config;
+  if (config.operator_token && config.operator_token.length < 32) {
+    throw new ConfigError('invalid configuration at operator_token (env KEYSMITH_OPERATOR_TOKEN): must be at least 32 characters');
+  }
+  if (!config.plans[config.projects.default_plan]) {
+    throw new ConfigError(`invalid configuration at projects.default_plan: no plan named "${config.projects.default_plan}" in plans`);
+  }
   if (config.admin_token && config.admin_token.length < 32) {
     throw new ConfigError('invalid configuration at admin_token (env KEYSMITH_ADMIN_TOKEN): must be at least 32 characters');
+  }
+  // Checked here, not only when the store opens, so a bad DSN is named before any later check (the
+  // master key one) can mask it. Keep in step with openDialect (src/store/sql/open-store.ts).
+  if (config.db.dsn && !/^(sqlite3?|postgres|postgresql|cockroach|mysql|mariadb):\/\//i.test(config.db.dsn)) {
+    throw new ConfigError(
+      `invalid configuration at db.dsn (env KEYSMITH_DB_DSN): unsupported database DSN ${redactDsn(config.db.dsn)}; the scheme must be sqlite://, postgres:// (postgresql://, cockroach://) or mysql://`,
+    );
   }
   return config;
 }

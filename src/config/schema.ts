@@ -20,8 +20,38 @@ export const ProjectDefaultsSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const PlanSchema = Type.Object(
+  {
+    max_active_keys: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'Max non-revoked keys (issued + imported); null = unlimited.' }),
+    caching: Type.Boolean({ description: 'Response caching of verify may be enabled.' }),
+    rate_limiting: Type.Boolean({ description: 'Per-key rate-limit policies are enforced.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const DEFAULT_PLANS = {
+  free: { max_active_keys: 100, caching: false, rate_limiting: false },
+  developer: { max_active_keys: 10_000, caching: true, rate_limiting: true },
+  production: { max_active_keys: 1_000_000, caching: true, rate_limiting: true },
+  custom: { max_active_keys: null, caching: true, rate_limiting: true },
+};
+
 export const ConfigSchema = Type.Object(
   {
+    operator_token: Type.String({
+      default: '',
+      description: 'Bearer token of the operator API (/operator/v1, ≥ 32 characters); empty disables the operator API.',
+    }),
+    plans: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }), PlanSchema, {
+      default: DEFAULT_PLANS,
+      description: 'Plan catalogue: name → limits. A project names one plan.',
+    }),
+    audit: Type.Object(
+      {
+        retention: Type.String({ default: '90d', description: 'Audit events older than this are purged (hourly).' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     data_dir: Type.String({ default: './data', minLength: 1, description: 'Directory of the embedded database and the generated master key.' }),
     admin_token: Type.String({ default: '', description: "On first start, the default project's admin token (≥ 32 characters) instead of a random one." }),
     serve: Type.Object(
@@ -31,6 +61,11 @@ export const ConfigSchema = Type.Object(
             host: Type.String({ default: '0.0.0.0', minLength: 1 }),
             port: Type.Integer({ default: 4420, minimum: 0, maximum: 65535 }),
             body_limit: Type.Integer({ default: 1048576, minimum: 1024, maximum: 16777216, description: 'Largest accepted request body in bytes.' }),
+            base_domain: Type.String({
+              default: '',
+              description: 'Public endpoints resolve <project-slug>.<base_domain> to that project (e.g. keys.example.com).',
+            }),
+            trust_forwarded_host: Type.Boolean({ default: false, description: 'Use X-Forwarded-Host instead of Host for the tenant of public endpoints.' }),
           },
           { additionalProperties: false, default: {} },
         ),
@@ -64,6 +99,7 @@ export const ConfigSchema = Type.Object(
     projects: Type.Object(
       {
         default_slug: Type.String({ default: 'default', pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' }),
+        default_plan: Type.String({ default: 'custom', description: 'Plan of the default project created at first start.' }),
         defaults: ProjectDefaultsSchema,
       },
       { additionalProperties: false, default: {} },
@@ -82,3 +118,4 @@ export const ConfigSchema = Type.Object(
 
 export type Config = Static<typeof ConfigSchema>;
 export type ProjectDefaults = Static<typeof ProjectDefaultsSchema>;
+export type Plan = Static<typeof PlanSchema>;

@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import type { IdSource } from '../shared/ids.js';
 import type { KeyStore } from '../store/ports.js';
 import type { KeyPatch, KeyRecord, RateLimitPolicy, Revocation, Visibility } from '../store/records.js';
-import { UniqueViolation } from '../store/store-errors.js';
+import { QuotaExceeded, UniqueViolation } from '../store/store-errors.js';
 import { buildIssuedKey } from './key-format.js';
 import { type KeyFilter } from './list-filter.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
@@ -32,6 +32,13 @@ export interface RotateInput {
 }
 
 export const DEFAULT_PAGE_SIZE = 50;
+
+/** 402 with the figures a client needs to explain the refusal (SPEC §3). */
+export const quotaExceeded = (e: QuotaExceeded): AppError =>
+  new AppError('API_KEY_QUOTA_EXCEEDED', `The project's plan allows ${e.limit} active API keys.`, {
+    limit: String(e.limit),
+    current_usage: String(e.current),
+  });
 export const MAX_PAGE_SIZE = 1000;
 
 /** Called after every change that must reach caches (this node now, other nodes via the bus). */
@@ -87,8 +94,9 @@ export class IssuedKeyService {
       requestId: input.requestId || null,
     };
     try {
-      await store.insert(key);
+      await store.insert(key, ctx.maxActiveKeys);
     } catch (e) {
+      if (e instanceof QuotaExceeded) throw quotaExceeded(e);
       // Idempotent replay that raced the first request: return the winner, without its secret.
       if (e instanceof UniqueViolation && e.constraint === 'request_id' && input.requestId) {
         const winner = await store.getByRequestId('issued', input.requestId);

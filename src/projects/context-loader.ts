@@ -1,4 +1,4 @@
-import type { ProjectDefaults } from '../config/schema.js';
+import type { Plan, ProjectDefaults } from '../config/schema.js';
 import { deriveSubkey } from '../crypto/hmac.js';
 import type { EnvelopeCipher } from '../crypto/envelope.js';
 import { parseDuration } from '../shared/duration.js';
@@ -14,7 +14,13 @@ const MAX_CLOCK_SKEW_MS = 10 * 60_000; // a misconfiguration must not disable fr
 const ms = (text: string, fallback: number) => parseDuration(text) ?? fallback;
 
 /** Builds a ProjectContext from the stored project and its sealed secrets. */
-export async function loadProjectContext(store: Store, cipher: EnvelopeCipher, defaults: ProjectDefaults, project: ProjectRecord): Promise<ProjectContext> {
+export async function loadProjectContext(
+  store: Store,
+  cipher: EnvelopeCipher,
+  defaults: ProjectDefaults,
+  project: ProjectRecord,
+  plan: Plan,
+): Promise<ProjectContext> {
   const settings = withDefaults(project.settings, defaults);
   const secrets = project.apiKeysEnabled ? await store.projects.listSecrets(project.id) : [];
   const hmacSecrets: HmacSecret[] = secrets
@@ -30,6 +36,7 @@ export async function loadProjectContext(store: Store, cipher: EnvelopeCipher, d
     id: project.id,
     slug: project.slug,
     plan: project.plan,
+    maxActiveKeys: plan.max_active_keys,
     apiKeysEnabled: project.apiKeysEnabled,
     settings,
     keyPrefix: p.current,

@@ -15,6 +15,8 @@ export interface ProjectContext {
   readonly id: string;
   readonly slug: string;
   readonly plan: string;
+  /** The plan's active-key quota; null = unlimited. */
+  readonly maxActiveKeys: number | null;
   readonly apiKeysEnabled: boolean;
   readonly settings: ProjectSettings;
   readonly keyPrefix: string;

@@ -1,123 +1,144 @@
-import { generateKeyPairSync } from 'node:crypto';
-import type { ProjectDefaults } from '../config/schema.js';
+import type { Plan, ProjectDefaults } from '../config/schema.js';
 import type { EnvelopeCipher } from '../crypto/envelope.js';
-import { AppError } from '../errors/app-error.js';
+import { AppError, invalidArgument } from '../errors/app-error.js';
 import type { Clock } from '../shared/clock.js';
 import type { IdSource } from '../shared/ids.js';
 import type { Store } from '../store/ports.js';
-import type { ProjectRecord, ProjectSecretRecord } from '../store/records.js';
+import type { ProjectRecord } from '../store/records.js';
+import { UniqueViolation } from '../store/store-errors.js';
 import { loadProjectContext } from './context-loader.js';
+import type { SigningAlgorithm } from './key-material.js';
 import type { ProjectContext } from './project-context.js';
-import { sealContext } from './secret-contexts.js';
-import { defaultSettings, type ProjectSettings } from './settings.js';
+import { ProjectSecrets, type SigningRotationMode } from './project-secrets.js';
+import { defaultSettings, type ProjectSettings, withDefaults } from './settings.js';
+import { mergePatch, validateSettings } from './settings-validate.js';
 
-export const HMAC_SECRET_BYTES = 32;
 const CONTEXT_TTL_MS = 30_000; // safety net for changes made on another node
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * Projects: creation, the one-time "enable API keys" step, settings, HMAC-secret rotation, and a
- * per-node cache of resolved ProjectContexts (evicted at once on this node's own changes).
+ * Projects (tenants): CRUD, plans, configuration, and a per-node cache of resolved ProjectContexts
+ * (evicted at once on this node's own changes; other nodes reload within CONTEXT_TTL_MS).
  */
 export class ProjectService {
   private readonly contexts = new Map<string, { ctx: ProjectContext; loadedAt: number }>();
+  readonly secrets: ProjectSecrets;
 
   constructor(
     private readonly store: Store,
     private readonly cipher: EnvelopeCipher,
     private readonly defaults: ProjectDefaults,
+    private readonly plans: Record<string, Plan>,
     private readonly clock: Clock,
     private readonly ids: IdSource,
-  ) {}
+  ) {
+    this.secrets = new ProjectSecrets(store, cipher, clock, ids, (id) => this.evict(id));
+  }
+
+  plan(name: string): Plan {
+    const plan = this.plans[name];
+    if (!plan) throw invalidArgument(`Unknown plan "${name}"; known plans: ${Object.keys(this.plans).join(', ')}.`, 'plan');
+    return plan;
+  }
 
   async create(input: { slug: string; name: string; plan?: string }): Promise<ProjectRecord> {
+    if (!SLUG_PATTERN.test(input.slug)) throw invalidArgument('slug must be 1–63 lowercase letters, digits or dashes, not starting or ending with a dash.', 'slug');
+    const plan = input.plan ?? 'free';
+    this.plan(plan);
     const now = this.clock.now();
     const project: ProjectRecord = {
       id: this.ids.uuid(),
       slug: input.slug,
       name: input.name,
-      plan: input.plan ?? 'free',
+      plan,
       apiKeysEnabled: false,
       settings: defaultSettings(this.defaults) as unknown as Record<string, unknown>,
       createdAt: now,
       updatedAt: now,
     };
-    await this.store.projects.create(project);
+    try {
+      await this.store.projects.create(project);
+    } catch (e) {
+      if (e instanceof UniqueViolation) throw new AppError('PROJECT_EXISTS', `A project with slug "${input.slug}" already exists.`, { field: 'slug' });
+      throw e;
+    }
     return project;
   }
 
-  /** Generates the HMAC secret and Ed25519 signing key, sealed. Returns false if already enabled. */
-  async enableApiKeys(projectId: string): Promise<boolean> {
-    const now = this.clock.now();
-    const hmacId = this.ids.uuid();
-    const signingId = this.ids.uuid();
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid: signingId, alg: 'EdDSA', use: 'sig' };
-    const secrets: ProjectSecretRecord[] = [
-      {
-        secretId: hmacId,
-        kind: 'hmac',
-        algorithm: 'HS256',
-        state: 'current',
-        sealed: this.cipher.seal(this.ids.secret(HMAC_SECRET_BYTES), sealContext(projectId, 'hmac', hmacId)),
-        publicJwk: null,
-        createdAt: now,
-        expiresAt: null,
-      },
-      {
-        secretId: signingId,
-        kind: 'signing',
-        algorithm: 'EdDSA',
-        state: 'current',
-        sealed: this.cipher.seal(privateKey.export({ format: 'der', type: 'pkcs8' }), sealContext(projectId, 'signing', signingId)),
-        publicJwk: JSON.stringify(publicJwk),
-        createdAt: now,
-        expiresAt: null,
-      },
-    ];
-    const enabled = await this.store.projects.enableApiKeys(projectId, secrets, now);
-    this.evict(projectId);
-    return enabled;
+  /** By id (UUID) or slug; throws PROJECT_NOT_FOUND. */
+  async get(ref: string): Promise<ProjectRecord> {
+    const p = UUID.test(ref) ? await this.store.projects.getById(ref) : SLUG_PATTERN.test(ref) ? await this.store.projects.getBySlug(ref) : undefined;
+    if (!p) throw new AppError('PROJECT_NOT_FOUND', 'Project not found.');
+    return p;
   }
 
-  /** Current → retired (accepted until `retiredExpiresAt`, null = until removed); a new current. */
-  async rotateHmacSecret(projectId: string, retiredExpiresAt: number | null): Promise<void> {
-    const now = this.clock.now();
-    const existing = (await this.store.projects.listSecrets(projectId)).filter((s) => s.kind === 'hmac');
-    if (!existing.length) throw new AppError('API_KEYS_NOT_ENABLED', 'API keys are not enabled for this project.');
-    const id = this.ids.uuid();
-    const next: ProjectSecretRecord[] = [
-      {
-        secretId: id,
-        kind: 'hmac',
-        algorithm: 'HS256',
-        state: 'current',
-        sealed: this.cipher.seal(this.ids.secret(HMAC_SECRET_BYTES), sealContext(projectId, 'hmac', id)),
-        publicJwk: null,
-        createdAt: now,
-        expiresAt: null,
-      },
-      ...existing
-        .filter((s) => s.expiresAt === null || s.expiresAt > now)
-        .map((s) => (s.state === 'current' ? { ...s, state: 'retired' as const, expiresAt: retiredExpiresAt } : s)),
-    ];
-    await this.store.projects.replaceSecrets(projectId, 'hmac', next);
-    this.evict(projectId);
+  list(afterSlug: string | undefined, limit: number): Promise<ProjectRecord[]> {
+    return this.store.projects.list(afterSlug, limit);
   }
 
+  async update(id: string, patch: { name?: string; plan?: string; customDomains?: string[] }): Promise<ProjectRecord> {
+    if (patch.plan !== undefined) {
+      const plan = this.plan(patch.plan);
+      const ctx = await this.context(id);
+      validateSettings(ctx.settings, plan); // a downgrade must not leave a feature on that the plan lacks
+    }
+    if (patch.name !== undefined || patch.plan !== undefined) await this.store.projects.update(id, { name: patch.name, plan: patch.plan }, this.clock.now());
+    if (patch.customDomains !== undefined) {
+      try {
+        await this.store.projects.setDomains(id, patch.customDomains);
+      } catch (e) {
+        if (e instanceof UniqueViolation) throw new AppError('PROJECT_EXISTS', 'A custom domain is already used by another project.', { field: 'custom_domains' });
+        throw e;
+      }
+    }
+    this.evict(id);
+    return this.get(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!(await this.store.projects.delete(id))) throw new AppError('PROJECT_NOT_FOUND', 'Project not found.');
+    this.evict(id);
+  }
+
+  /** Applies an RFC 7396 merge patch to the settings, validates the result whole, stores it. */
+  async patchSettings(id: string, patch: unknown): Promise<ProjectSettings> {
+    const project = await this.get(id);
+    const current = withDefaults(project.settings, this.defaults);
+    const next = validateSettings(withDefaults(mergePatch(current, patch) as Record<string, unknown>, this.defaults), this.plan(project.plan));
+    await this.store.projects.updateSettings(id, next as unknown as Record<string, unknown>, this.clock.now());
+    this.evict(id);
+    return next;
+  }
+
+  /** In-process settings edit (bootstrap, tests); validated like the API. */
   async updateSettings(projectId: string, mutate: (s: ProjectSettings) => ProjectSettings): Promise<void> {
     const ctx = await this.context(projectId);
-    await this.store.projects.updateSettings(projectId, mutate(structuredClone(ctx.settings)) as unknown as Record<string, unknown>, this.clock.now());
+    const next = validateSettings(mutate(structuredClone(ctx.settings)), this.plan(ctx.plan));
+    await this.store.projects.updateSettings(projectId, next as unknown as Record<string, unknown>, this.clock.now());
     this.evict(projectId);
+  }
+
+  enableApiKeys(projectId: string, algorithm?: SigningAlgorithm): Promise<boolean> {
+    return this.secrets.enableApiKeys(projectId, algorithm);
+  }
+
+  rotateHmacSecret(projectId: string, retiredExpiresAt: number | null): Promise<void> {
+    return this.secrets.rotateHmacSecret(projectId, retiredExpiresAt);
+  }
+
+  rotateSigningKey(projectId: string, mode: SigningRotationMode, algorithm?: SigningAlgorithm) {
+    return this.secrets.rotateSigningKey(projectId, mode, algorithm);
   }
 
   /** The resolved context of a project; throws PROJECT_NOT_FOUND. */
   async context(projectId: string): Promise<ProjectContext> {
     const hit = this.contexts.get(projectId);
     const now = this.clock.now();
-    if (hit && now - hit.loadedAt < CONTEXT_TTL_MS) return hit.ctx;
+    if (hit && now - hit.loadedAt < CONTEXT_TTL_MS && now >= hit.loadedAt) return hit.ctx;
     const project = await this.store.projects.getById(projectId);
     if (!project) throw new AppError('PROJECT_NOT_FOUND', 'Project not found.');
-    const ctx = await loadProjectContext(this.store, this.cipher, this.defaults, project);
+    const ctx = await loadProjectContext(this.store, this.cipher, this.defaults, project, this.plan(project.plan));
     this.contexts.set(projectId, { ctx, loadedAt: now });
     return ctx;
   }

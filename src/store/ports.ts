@@ -1,5 +1,7 @@
 import type {
   ApiTokenRecord,
+  AuditEvent,
+  AuditQuery,
   KeyKind,
   KeyPatch,
   KeyRecord,
@@ -21,8 +23,12 @@ export interface KeyStore extends KeyReader {
   getByKind(kind: KeyKind, keyId: string): Promise<KeyRecord | undefined>;
   getByRequestId(kind: KeyKind, requestId: string): Promise<KeyRecord | undefined>;
   list(query: ListQuery): Promise<KeyRecord[]>;
-  /** Throws UniqueViolation on a duplicate key id, request id or lookup hash. */
-  insert(record: KeyRecord): Promise<void>;
+  /**
+   * Inserts an active key and counts it against the project's active-key counter in the same
+   * transaction. With `maxActive` set, throws QuotaExceeded when the counter is already at the limit
+   * (exact under concurrency, across nodes). Throws UniqueViolation on a duplicate id, request id or hash.
+   */
+  insert(record: KeyRecord, maxActive?: number | null): Promise<void>;
   /** Applies the patch; returns the updated record, or undefined if no such key of that kind. */
   update(kind: KeyKind, keyId: string, patch: KeyPatch, now: number): Promise<KeyRecord | undefined>;
   /** Revokes only if currently active; returns false if the key was not active (or absent). */
@@ -37,7 +43,19 @@ export interface KeyStore extends KeyReader {
 export interface ProjectStore {
   getById(id: string): Promise<ProjectRecord | undefined>;
   getBySlug(slug: string): Promise<ProjectRecord | undefined>;
+  getByDomain(domain: string): Promise<ProjectRecord | undefined>;
+  /** Ordered by slug; keyset cursor `afterSlug`. */
+  list(afterSlug: string | undefined, limit: number): Promise<ProjectRecord[]>;
+  /** Creates the project and its usage counter. Throws UniqueViolation('slug'). */
   create(project: ProjectRecord): Promise<void>;
+  update(id: string, patch: { name?: string; plan?: string }, now: number): Promise<boolean>;
+  /** Hard delete: keys, tokens, secrets, domains, usage go with it. */
+  delete(id: string): Promise<boolean>;
+  /** Replaces the custom domains in one transaction. Throws UniqueViolation('domain') if one is taken. */
+  setDomains(id: string, domains: string[]): Promise<void>;
+  listDomains(id: string): Promise<string[]>;
+  /** The active (non-revoked) key counter the quota is enforced on. */
+  activeKeyCount(id: string): Promise<number>;
   /** Enables API keys and stores the first secrets in one transaction; false if already enabled. */
   enableApiKeys(id: string, secrets: ProjectSecretRecord[], now: number): Promise<boolean>;
   updateSettings(id: string, settings: Record<string, unknown>, now: number): Promise<void>;
@@ -53,11 +71,20 @@ export interface TokenStore {
   revoke(projectId: string, tokenId: string, at: number): Promise<boolean>;
 }
 
+export interface AuditStore {
+  append(projectId: string, events: AuditEvent[]): Promise<void>;
+  /** Newest first. */
+  list(projectId: string, query: AuditQuery): Promise<AuditEvent[]>;
+  /** Deletes the events older than `at` (all projects); returns how many. */
+  purgeBefore(at: number): Promise<number>;
+}
+
 export interface Store {
   readonly backend: string; // for logs and health output only; domain code never branches on it
   keys(projectId: string): KeyStore;
   readonly projects: ProjectStore;
   readonly tokens: TokenStore;
+  readonly audit: AuditStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -91,3 +91,23 @@ export interface ListQuery {
   limit: number;
   now: number;
 }
+
+/** One audit record. `actor` is `token:<token_id>`, `operator`, `self` (self-revocation) or `system`. */
+export interface AuditEvent {
+  eventId: string;
+  at: number;
+  action: string;
+  actor: string;
+  keyId: string | null;
+  reason: string | null;
+  requestId: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  action?: string;
+  keyId?: string;
+  actor?: string;
+  beforeEventId?: string; // keyset cursor: strictly older than this event
+  limit: number;
+}

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import type { KeyRecord, ProjectRecord } from '../../src/store/records.js';
-import { UniqueViolation } from '../../src/store/store-errors.js';
 import { createSqlStore, migrateUp, openDialect, type SqlStore } from '../../src/store/sql/open-store.js';
+import { UniqueViolation } from '../../src/store/store-errors.js';
 import { type Backend, backendReachable, createTestDatabase, MYSQL_ADMIN, PG_ADMIN, type TestDatabase } from '../helpers/databases.js';
 
 /**
@@ -45,7 +45,14 @@ export async function probeBackends(): Promise<Record<Backend, BackendGate>> {
     BACKENDS.map(async (backend) => {
       const up = await backendReachable(backend);
       const msg = UNREACHABLE[backend];
-      out[backend] = up ? { skip: false, failure: undefined } : ci ? { skip: false, failure: `${msg} (CI=true: an unreachable backend is a failure, not a skip)` } : { skip: msg, failure: undefined };
+      out[backend] = up
+        ? { skip: false, failure: undefined }
+        : ci
+          ? {
+              skip: false,
+              failure: `${msg} (CI=true: an unreachable backend is a failure, not a skip)`,
+            }
+          : { skip: msg, failure: undefined };
     }),
   );
   return out;
@@ -148,7 +155,12 @@ export function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
 }
 
 export function importedKeyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
-  return keyRecord({ kind: 'imported', tokenPrefix: null, lookupHash: randomBytes(32).toString('hex'), ...overrides });
+  return keyRecord({
+    kind: 'imported',
+    tokenPrefix: null,
+    lookupHash: randomBytes(32).toString('hex'),
+    ...overrides,
+  });
 }
 
 /** Byte order, which is what key_id ordering must be on every backend (ASCII key ids). */

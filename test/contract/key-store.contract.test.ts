@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { KeyRecord, Revocation } from '../../src/store/records.js';
+import type { KeyPatch, KeyRecord, Revocation } from '../../src/store/records.js';
 import {
   assertOtherProjectSeesNoKeys,
   BACKENDS,
@@ -27,6 +27,7 @@ const HOSTILE = [
   `"double" 'single' \`back\``,
   'back\\slash \\\\ \\n \\0 \\x27',
   '%_ LIKE wildcards [] ^$ .*',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal placeholder is the point of this value
   '$1 ? :name @var ${x}',
   'line\nbreak\ttab\rreturn',
   '😀 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ñ ü 日本語 ‮rtl',
@@ -48,11 +49,15 @@ for (const backend of BACKENDS) {
           scopes: ['keys:read', 'keys:write', 'ü/😀'],
           metadata: {
             team: 'platform',
-            nested: { deep: { deeper: [1, 2.5, -3, null, { x: 'y' }] }, empty: {}, list: [] },
+            nested: {
+              deep: { deeper: [1, 2.5, -3, null, { x: 'y' }] },
+              empty: {},
+              list: [],
+            },
             nothing: null,
             int: 42,
             negative: -7,
-            float: 3.141592653589793,
+            float: 1234.5678,
             tiny: 1e-7,
             maxSafe: Number.MAX_SAFE_INTEGER,
             bool: true,
@@ -78,7 +83,10 @@ for (const backend of BACKENDS) {
           rateLimit: { quota: 5, windowMs: 1000, unit: 'tokens' },
           expiresAt: T0 - HOUR,
         });
-        const imported = importedKeyRecord({ name: 'imported', metadata: { source: 'legacy' } });
+        const imported = importedKeyRecord({
+          name: 'imported',
+          metadata: { source: 'legacy' },
+        });
         const keys = store().keys(p);
         for (const k of [full, sparse, revoked, imported]) await keys.insert(k);
 
@@ -99,7 +107,12 @@ for (const backend of BACKENDS) {
         const [p, other] = await twoProjects(store());
         const k = importedKeyRecord();
         await store().keys(p).insert(k);
-        assert.deepStrictEqual(await store().keys(p).getByLookupHash(k.lookupHash as string), k);
+        assert.deepStrictEqual(
+          await store()
+            .keys(p)
+            .getByLookupHash(k.lookupHash as string),
+          k,
+        );
         assert.equal(await store().keys(p).getByLookupHash('0'.repeat(64)), undefined);
         await assertOtherProjectSeesNoKeys(store(), other, [k]);
       });
@@ -108,8 +121,18 @@ for (const backend of BACKENDS) {
         const [p, other] = await twoProjects(store());
         const k = keyRecord({ requestId: randomUUID() });
         await store().keys(p).insert(k);
-        assert.deepStrictEqual(await store().keys(p).getByRequestId('issued', k.requestId as string), k);
-        assert.equal(await store().keys(p).getByRequestId('imported', k.requestId as string), undefined);
+        assert.deepStrictEqual(
+          await store()
+            .keys(p)
+            .getByRequestId('issued', k.requestId as string),
+          k,
+        );
+        assert.equal(
+          await store()
+            .keys(p)
+            .getByRequestId('imported', k.requestId as string),
+          undefined,
+        );
         assert.equal(await store().keys(p).getByRequestId('issued', randomUUID()), undefined);
         await assertOtherProjectSeesNoKeys(store(), other, [k]);
       });
@@ -120,8 +143,18 @@ for (const backend of BACKENDS) {
         const [p, other] = await twoProjects(store());
         const k = keyRecord({ name: 'original' });
         await store().keys(p).insert(k);
-        await assert.rejects(store().keys(p).insert(keyRecord({ keyId: k.keyId, name: 'dupe' })), isUnique('primary'));
-        await assert.rejects(store().keys(p).insert(importedKeyRecord({ keyId: k.keyId })), isUnique('primary'));
+        await assert.rejects(
+          store()
+            .keys(p)
+            .insert(keyRecord({ keyId: k.keyId, name: 'dupe' })),
+          isUnique('primary'),
+        );
+        await assert.rejects(
+          store()
+            .keys(p)
+            .insert(importedKeyRecord({ keyId: k.keyId })),
+          isUnique('primary'),
+        );
         assert.deepStrictEqual(await store().keys(p).getById(k.keyId), k);
         await assertOtherProjectSeesNoKeys(store(), other, [k]);
         // Key ids are scoped to the project: the same id elsewhere neither collides nor reveals the first.
@@ -158,24 +191,59 @@ for (const backend of BACKENDS) {
         const [p, other] = await twoProjects(store());
         const k = importedKeyRecord();
         await store().keys(p).insert(k);
-        await assert.rejects(store().keys(p).insert(importedKeyRecord({ lookupHash: k.lookupHash })), isUnique('lookup_hash'));
+        await assert.rejects(
+          store()
+            .keys(p)
+            .insert(importedKeyRecord({ lookupHash: k.lookupHash })),
+          isUnique('lookup_hash'),
+        );
         await assertOtherProjectSeesNoKeys(store(), other, [k]);
         const there = importedKeyRecord({ lookupHash: k.lookupHash });
         await store().keys(other).insert(there);
-        assert.deepStrictEqual(await store().keys(other).getByLookupHash(k.lookupHash as string), there);
-        assert.deepStrictEqual(await store().keys(p).getByLookupHash(k.lookupHash as string), k);
+        assert.deepStrictEqual(
+          await store()
+            .keys(other)
+            .getByLookupHash(k.lookupHash as string),
+          there,
+        );
+        assert.deepStrictEqual(
+          await store()
+            .keys(p)
+            .getByLookupHash(k.lookupHash as string),
+          k,
+        );
       });
 
       it('names the right constraint even when the duplicate values look like constraint names', async () => {
         const [p, other] = await twoProjects(store());
         // Driver messages quote the duplicate value; the constraint must come from the key name, not the value.
-        const k = keyRecord({ keyId: `k-request_uq-lookup_uq-slug-hash_uq-${randomUUID().slice(0, 8)}`, requestId: 'PRIMARY-slug-lookup_uq-hash_uq' });
+        const k = keyRecord({
+          keyId: `k-request_uq-lookup_uq-slug-hash_uq-${randomUUID().slice(0, 8)}`,
+          requestId: 'PRIMARY-slug-lookup_uq-hash_uq',
+        });
         await store().keys(p).insert(k);
-        await assert.rejects(store().keys(p).insert(keyRecord({ keyId: k.keyId })), isUnique('primary'));
-        await assert.rejects(store().keys(p).insert(keyRecord({ requestId: k.requestId })), isUnique('request_id'));
-        const i = importedKeyRecord({ lookupHash: 'PRIMARY-request_uq-slug-hash_uq' });
+        await assert.rejects(
+          store()
+            .keys(p)
+            .insert(keyRecord({ keyId: k.keyId })),
+          isUnique('primary'),
+        );
+        await assert.rejects(
+          store()
+            .keys(p)
+            .insert(keyRecord({ requestId: k.requestId })),
+          isUnique('request_id'),
+        );
+        const i = importedKeyRecord({
+          lookupHash: 'PRIMARY-request_uq-slug-hash_uq',
+        });
         await store().keys(p).insert(i);
-        await assert.rejects(store().keys(p).insert(importedKeyRecord({ lookupHash: i.lookupHash })), isUnique('lookup_hash'));
+        await assert.rejects(
+          store()
+            .keys(p)
+            .insert(importedKeyRecord({ lookupHash: i.lookupHash })),
+          isUnique('lookup_hash'),
+        );
         await assertOtherProjectSeesNoKeys(store(), other, [k, i]);
       });
     });
@@ -192,7 +260,10 @@ for (const backend of BACKENDS) {
           all.map((k) => k.keyId),
           expected,
         );
-        assert.deepStrictEqual(all[0], keys.find((k) => k.keyId === expected[0]));
+        assert.deepStrictEqual(
+          all[0],
+          keys.find((k) => k.keyId === expected[0]),
+        );
 
         const pages: string[][] = [];
         let after: string | undefined;
@@ -208,9 +279,25 @@ for (const backend of BACKENDS) {
           [3, 3, 1],
         );
         assert.deepEqual(pages.flat(), expected);
-        assert.deepEqual(await store().keys(p).list({ kind: 'issued', limit: 0 + 1, now: T0, afterKeyId: expected[6] }), []);
+        assert.deepEqual(
+          await store().keys(p).list({
+            kind: 'issued',
+            limit: 1,
+            now: T0,
+            afterKeyId: expected[6],
+          }),
+          [],
+        );
         await assertOtherProjectSeesNoKeys(store(), other, keys);
-        assert.deepEqual(await store().keys(other).list({ kind: 'issued', limit: 3, now: T0, afterKeyId: expected[0] }), []);
+        assert.deepEqual(
+          await store().keys(other).list({
+            kind: 'issued',
+            limit: 3,
+            now: T0,
+            afterKeyId: expected[0],
+          }),
+          [],
+        );
       });
 
       it('filters by actor and by status active / revoked / expired at a fixed now', async () => {
@@ -221,13 +308,28 @@ for (const backend of BACKENDS) {
           aliceFuture: keyRecord({ actorId: 'alice', expiresAt: now + 1 }),
           aliceExpired: keyRecord({ actorId: 'alice', expiresAt: now - 1 }),
           aliceExpiresNow: keyRecord({ actorId: 'alice', expiresAt: now }),
-          bobRevoked: keyRecord({ actorId: 'bob', status: 'revoked', revocationReason: 'KEY_COMPROMISE' }),
-          bobRevokedAndExpired: keyRecord({ actorId: 'bob', status: 'revoked', revocationReason: 'SUPERSEDED', expiresAt: now - HOUR }),
+          bobRevoked: keyRecord({
+            actorId: 'bob',
+            status: 'revoked',
+            revocationReason: 'KEY_COMPROMISE',
+          }),
+          bobRevokedAndExpired: keyRecord({
+            actorId: 'bob',
+            status: 'revoked',
+            revocationReason: 'SUPERSEDED',
+            expiresAt: now - HOUR,
+          }),
           nobody: keyRecord({ actorId: null }),
         };
         for (const key of Object.values(k)) await store().keys(p).insert(key);
         const ids = async (q: { actorId?: string; status?: 'active' | 'revoked' | 'expired' }) =>
-          (await store().keys(p).list({ kind: 'issued', limit: 100, now, ...q })).map((r) => r.keyId).sort();
+          (
+            await store()
+              .keys(p)
+              .list({ kind: 'issued', limit: 100, now, ...q })
+          )
+            .map((r) => r.keyId)
+            .sort();
         const idsOf = (...ks: KeyRecord[]) => ks.map((r) => r.keyId).sort();
 
         assert.deepEqual(await ids({}), idsOf(...Object.values(k)));
@@ -240,12 +342,28 @@ for (const backend of BACKENDS) {
         assert.deepEqual(await ids({ actorId: 'alice', status: 'active' }), idsOf(k.aliceActive, k.aliceFuture));
         assert.deepEqual(await ids({ actorId: 'bob', status: 'active' }), []);
         // Status depends on `now`, not on the clock: one hour later the "future" key has expired too.
-        const later = await store().keys(p).list({ kind: 'issued', limit: 100, now: now + HOUR, status: 'expired' });
+        const later = await store()
+          .keys(p)
+          .list({
+            kind: 'issued',
+            limit: 100,
+            now: now + HOUR,
+            status: 'expired',
+          });
         assert.deepEqual(later.map((r) => r.keyId).sort(), idsOf(k.aliceFuture, k.aliceExpired, k.aliceExpiresNow));
 
         await assertOtherProjectSeesNoKeys(store(), other, Object.values(k));
         for (const status of ['active', 'revoked', 'expired'] as const) {
-          assert.deepEqual(await store().keys(other).list({ kind: 'issued', limit: 100, now, status, actorId: 'alice' }), []);
+          assert.deepEqual(
+            await store().keys(other).list({
+              kind: 'issued',
+              limit: 100,
+              now,
+              status,
+              actorId: 'alice',
+            }),
+            [],
+          );
         }
       });
 
@@ -273,7 +391,7 @@ for (const backend of BACKENDS) {
         });
         await store().keys(p).insert(original);
         let expected: KeyRecord = original;
-        const steps: [Parameters<ReturnType<ReturnType<typeof store>['keys']>['update']>[2], Partial<KeyRecord>][] = [
+        const steps: [KeyPatch, Partial<KeyRecord>][] = [
           [{ name: 'after — ü' }, { name: 'after — ü' }],
           [{ scopes: ['b', 'c'] }, { scopes: ['b', 'c'] }],
           [{ scopes: [] }, { scopes: [] }],
@@ -293,7 +411,12 @@ for (const backend of BACKENDS) {
           assert.deepStrictEqual(await store().keys(p).getById(original.keyId), expected);
         }
         await assertOtherProjectSeesNoKeys(store(), other, [original]);
-        assert.equal(await store().keys(other).update('issued', original.keyId, { name: 'hijack' }, now + 1), undefined);
+        assert.equal(
+          await store()
+            .keys(other)
+            .update('issued', original.keyId, { name: 'hijack' }, now + 1),
+          undefined,
+        );
         assert.deepStrictEqual(await store().keys(p).getById(original.keyId), expected);
       });
 
@@ -301,10 +424,25 @@ for (const backend of BACKENDS) {
         const [p, other] = await twoProjects(store());
         const k = keyRecord({ name: 'keep' });
         await store().keys(p).insert(k);
-        assert.equal(await store().keys(p).update('issued', randomUUID(), { name: 'x' }, T0 + 1), undefined);
-        assert.equal(await store().keys(p).update('imported', k.keyId, { name: 'x' }, T0 + 1), undefined);
+        assert.equal(
+          await store()
+            .keys(p)
+            .update('issued', randomUUID(), { name: 'x' }, T0 + 1),
+          undefined,
+        );
+        assert.equal(
+          await store()
+            .keys(p)
+            .update('imported', k.keyId, { name: 'x' }, T0 + 1),
+          undefined,
+        );
         assert.deepStrictEqual(await store().keys(p).getById(k.keyId), k);
-        assert.equal(await store().keys(other).update('issued', k.keyId, { name: 'x' }, T0 + 1), undefined);
+        assert.equal(
+          await store()
+            .keys(other)
+            .update('issued', k.keyId, { name: 'x' }, T0 + 1),
+          undefined,
+        );
         assert.deepStrictEqual(await store().keys(p).getById(k.keyId), k);
         await assertOtherProjectSeesNoKeys(store(), other, [k]);
       });
@@ -315,22 +453,48 @@ for (const backend of BACKENDS) {
         const [p, other] = await twoProjects(store());
         const k = keyRecord();
         await store().keys(p).insert(k);
-        const r: Revocation = { reason: 'KEY_COMPROMISE', description: 'leaked in a commit', at: T0 + HOUR };
+        const r: Revocation = {
+          reason: 'KEY_COMPROMISE',
+          description: 'leaked in a commit',
+          at: T0 + HOUR,
+        };
         // Another project cannot revoke it, and the wrong kind does not match.
         assert.equal(await store().keys(other).revoke('issued', k.keyId, r), false);
         assert.equal(await store().keys(p).revoke('imported', k.keyId, r), false);
         assert.equal((await store().keys(p).getById(k.keyId))?.status, 'active');
 
         assert.equal(await store().keys(p).revoke('issued', k.keyId, r), true);
-        const revoked = { ...k, status: 'revoked' as const, revocationReason: r.reason, revocationDescription: r.description, updatedAt: r.at };
+        const revoked = {
+          ...k,
+          status: 'revoked' as const,
+          revocationReason: r.reason,
+          revocationDescription: r.description,
+          updatedAt: r.at,
+        };
         assert.deepStrictEqual(await store().keys(p).getById(k.keyId), revoked);
-        assert.equal(await store().keys(p).revoke('issued', k.keyId, { ...r, reason: 'SUPERSEDED', at: r.at + 1 }), false);
+        assert.equal(
+          await store()
+            .keys(p)
+            .revoke('issued', k.keyId, {
+              ...r,
+              reason: 'SUPERSEDED',
+              at: r.at + 1,
+            }),
+          false,
+        );
         assert.deepStrictEqual(await store().keys(p).getById(k.keyId), revoked);
         assert.equal(await store().keys(p).revoke('issued', randomUUID(), r), false);
 
         const i = importedKeyRecord();
         await store().keys(p).insert(i);
-        assert.equal(await store().keys(p).revoke('imported', i.keyId, { reason: 'AFFILIATION_CHANGED', description: null, at: T0 }), true);
+        assert.equal(
+          await store().keys(p).revoke('imported', i.keyId, {
+            reason: 'AFFILIATION_CHANGED',
+            description: null,
+            at: T0,
+          }),
+          true,
+        );
         assert.equal((await store().keys(p).getById(i.keyId))?.revocationDescription, null);
         assert.equal((await store().keys(p).getById(i.keyId))?.revocationReason, 'AFFILIATION_CHANGED');
 
@@ -343,7 +507,12 @@ for (const backend of BACKENDS) {
         const [p, other] = await twoProjects(store());
         const old = keyRecord({ name: 'v1', actorId: 'svc' });
         await store().keys(p).insert(old);
-        const replacement = keyRecord({ name: 'v2', actorId: 'svc', createdAt: T0 + HOUR, updatedAt: T0 + HOUR });
+        const replacement = keyRecord({
+          name: 'v2',
+          actorId: 'svc',
+          createdAt: T0 + HOUR,
+          updatedAt: T0 + HOUR,
+        });
         const r = revocation();
 
         // Another project cannot rotate it: false, nothing inserted anywhere.
@@ -365,7 +534,10 @@ for (const backend of BACKENDS) {
 
       it('refuses a revoked, unknown or imported key and does not insert the replacement', async () => {
         const [p, other] = await twoProjects(store());
-        const revoked = keyRecord({ status: 'revoked', revocationReason: 'KEY_COMPROMISE' });
+        const revoked = keyRecord({
+          status: 'revoked',
+          revocationReason: 'KEY_COMPROMISE',
+        });
         const imported = importedKeyRecord();
         await store().keys(p).insert(revoked);
         await store().keys(p).insert(imported);
@@ -387,7 +559,12 @@ for (const backend of BACKENDS) {
         await store().keys(p).insert(old);
         await store().keys(p).insert(existing);
         // The replacement collides with an existing key id: the revoke must roll back with the insert.
-        await assert.rejects(store().keys(p).rotate(old.keyId, revocation(), keyRecord({ keyId: existing.keyId })), isUnique('primary'));
+        await assert.rejects(
+          store()
+            .keys(p)
+            .rotate(old.keyId, revocation(), keyRecord({ keyId: existing.keyId })),
+          isUnique('primary'),
+        );
         assert.deepStrictEqual(await store().keys(p).getById(old.keyId), old);
         assert.deepStrictEqual(await store().keys(p).getById(existing.keyId), existing);
         // ...and the key can still be rotated afterwards.
@@ -401,7 +578,13 @@ for (const backend of BACKENDS) {
         const old = keyRecord();
         await store().keys(p).insert(old);
         const replacements = Array.from({ length: 10 }, (_, i) => keyRecord({ name: `replacement ${i}` }));
-        const results = await Promise.all(replacements.map((rep, i) => store().keys(p).rotate(old.keyId, revocation(T0 + HOUR + i), rep)));
+        const results = await Promise.all(
+          replacements.map((rep, i) =>
+            store()
+              .keys(p)
+              .rotate(old.keyId, revocation(T0 + HOUR + i), rep),
+          ),
+        );
         assert.equal(results.filter((x) => x === true).length, 1, `results: ${results.join(',')}`);
         const winner = replacements[results.indexOf(true)];
 
@@ -429,11 +612,21 @@ for (const backend of BACKENDS) {
             revocationReason: 'KEY_COMPROMISE',
           }),
         );
-        const hostileImported = importedKeyRecord({ lookupHash: HOSTILE[0], requestId: HOSTILE[0].slice(0, 36) });
+        const hostileImported = importedKeyRecord({
+          lookupHash: HOSTILE[0],
+          requestId: HOSTILE[0].slice(0, 36),
+        });
         for (const k of [...keys, hostileImported]) await store().keys(p).insert(k);
         for (const k of keys) {
           assert.deepStrictEqual(await store().keys(p).getById(k.keyId), k);
-          const byActor = await store().keys(p).list({ kind: 'issued', actorId: k.actorId as string, limit: 10, now: T0 });
+          const byActor = await store()
+            .keys(p)
+            .list({
+              kind: 'issued',
+              actorId: k.actorId as string,
+              limit: 10,
+              now: T0,
+            });
           assert.deepEqual(
             byActor.map((r) => r.keyId),
             [k.keyId],
@@ -443,7 +636,9 @@ for (const backend of BACKENDS) {
         assert.deepStrictEqual(await store().keys(p).getByRequestId('imported', HOSTILE[0].slice(0, 36)), hostileImported);
         // The wildcard-looking actor does not match anything else.
         assert.deepEqual(await store().keys(p).list({ kind: 'issued', actorId: '%', limit: 10, now: T0 }), []);
-        const hostileUpdate = await store().keys(p).update('issued', keys[0].keyId, { name: HOSTILE[3], metadata: { q: HOSTILE[1] } }, T0 + 1);
+        const hostileUpdate = await store()
+          .keys(p)
+          .update('issued', keys[0].keyId, { name: HOSTILE[3], metadata: { q: HOSTILE[1] } }, T0 + 1);
         assert.equal(hostileUpdate?.name, HOSTILE[3]);
         assert.deepEqual(hostileUpdate?.metadata, { q: HOSTILE[1] });
         // The tables are still there.

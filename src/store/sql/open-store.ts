@@ -7,6 +7,7 @@ import { openPostgres } from './dialects/postgres.js';
 import { openSqlite } from './dialects/sqlite.js';
 import { migrationProvider } from './migrations/index.js';
 import { compileHotQueries, SqlKeyStore } from './sql-key-store.js';
+import { SqlAuditStore } from './sql-audit-store.js';
 import { SqlProjectStore } from './sql-project-store.js';
 import { SqlTokenStore } from './sql-token-store.js';
 
@@ -16,22 +17,28 @@ export class DsnError extends Error {
 
 export function openDialect(dsn: string): SqlDialect {
   const scheme = /^([a-z0-9+]+):\/\//i.exec(dsn)?.[1]?.toLowerCase();
-  switch (scheme) {
-    case 'sqlite':
-    case 'sqlite3':
-      return openSqlite(dsn);
-    case 'postgres':
-    case 'postgresql':
-    case 'cockroach':
-      return openPostgres(dsn);
-    case 'mysql':
-    case 'mariadb':
-      return openMysql(dsn.replace(/^mariadb:/, 'mysql:'));
-    default:
-      throw new DsnError(
-        `unsupported database DSN ${redactDsn(dsn)}: the scheme must be sqlite://, postgres:// (postgresql://, cockroach://) or mysql://`,
-      );
+  try {
+    switch (scheme) {
+      case 'sqlite':
+      case 'sqlite3':
+        return openSqlite(dsn);
+      case 'postgres':
+      case 'postgresql':
+      case 'cockroach':
+        return openPostgres(dsn);
+      case 'mysql':
+      case 'mariadb':
+        return openMysql(dsn.replace(/^mariadb:/, 'mysql:'));
+    }
+  } catch (e) {
+    // Node's URL error carries the whole DSN (password included) in `input`: never let it escape.
+    if ((e as { code?: string })?.code === 'ERR_INVALID_URL')
+      throw new DsnError(`invalid database DSN ${redactDsn(dsn)}: percent-encode reserved characters (@ : / ? #) in the user name and password`);
+    throw e;
   }
+  throw new DsnError(
+    `unsupported database DSN ${redactDsn(dsn)}: the scheme must be sqlite://, postgres:// (postgresql://, cockroach://) or mysql://`,
+  );
 }
 
 export interface SqlStore extends Store {
@@ -49,6 +56,7 @@ export function createSqlStore(dialect: SqlDialect): SqlStore {
     keys: (projectId: string) => new SqlKeyStore(dialect, projectId, hot),
     projects,
     tokens,
+    audit: new SqlAuditStore(dialect),
     async ping() {
       try {
         await dialect.db.selectFrom('projects').select('id').limit(1).execute();

@@ -1,6 +1,7 @@
 import type { CompiledQuery } from 'kysely';
 import type { KeyStore } from '../ports.js';
 import type { KeyKind, KeyPatch, KeyRecord, ListQuery, Revocation } from '../records.js';
+import { QuotaExceeded } from '../store-errors.js';
 import type { SqlDialect } from './dialects/dialect.js';
 import { KEY_COLUMNS, type KeyRow, keyToRow, reasonToNumber, rowToKey, STATUS_ACTIVE, STATUS_REVOKED } from './key-rows.js';
 
@@ -83,10 +84,49 @@ export class SqlKeyStore implements KeyStore {
     });
   }
 
-  insert(record: KeyRecord): Promise<void> {
-    return this.run(async () => {
-      await this.db.insertInto('api_keys').values(keyToRow(this.projectId, record)).execute();
-    });
+  insert(record: KeyRecord, maxActive?: number | null): Promise<void> {
+    return this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        // The counter row is the arbiter of the quota: the conditional increment takes its row lock
+        // (PostgreSQL / InnoDB re-evaluate the WHERE after waiting; SQLite has one writer), so N
+        // concurrent inserts against k free slots admit exactly k — across nodes, too.
+        let bump = trx
+          .updateTable('project_usage')
+          .set((eb) => ({ active_keys: eb('active_keys', '+', 1) }))
+          .where('project_id', '=', this.projectId);
+        if (maxActive != null) bump = bump.where('active_keys', '<', maxActive);
+        const res = await bump.executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) {
+          const row = await trx.selectFrom('project_usage').select('active_keys').where('project_id', '=', this.projectId).executeTakeFirst();
+          if (row) throw new QuotaExceeded(maxActive ?? 0, Number(row.active_keys));
+          // A project without a counter row (should not happen: created with the project, backfilled by
+          // the migration) is repaired from the keys themselves.
+          const count = await this.countActive(trx);
+          if (maxActive != null && count >= maxActive) throw new QuotaExceeded(maxActive, count);
+          await trx.insertInto('project_usage').values({ project_id: this.projectId, active_keys: count + 1 }).execute();
+        }
+        await trx.insertInto('api_keys').values(keyToRow(this.projectId, record)).execute();
+      }),
+    );
+  }
+
+  private async countActive(db: SqlDialect['db']): Promise<number> {
+    const row = await db
+      .selectFrom('api_keys')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('project_id', '=', this.projectId)
+      .where('status', '=', STATUS_ACTIVE)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  private decrementActive(db: SqlDialect['db']) {
+    return db
+      .updateTable('project_usage')
+      .set((eb) => ({ active_keys: eb('active_keys', '-', 1) }))
+      .where('project_id', '=', this.projectId)
+      .where('active_keys', '>', 0)
+      .execute();
   }
 
   update(kind: KeyKind, keyId: string, patch: KeyPatch, now: number): Promise<KeyRecord | undefined> {
@@ -129,10 +169,14 @@ export class SqlKeyStore implements KeyStore {
   }
 
   revoke(kind: KeyKind, keyId: string, r: Revocation): Promise<boolean> {
-    return this.run(async () => {
-      const res = await this.revokeStatement(this.db, kind, keyId, r).executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
-    });
+    return this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        const res = await this.revokeStatement(trx, kind, keyId, r).executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) return false;
+        await this.decrementActive(trx);
+        return true;
+      }),
+    );
   }
 
   rotate(oldKeyId: string, r: Revocation, replacement: KeyRecord): Promise<boolean> {
@@ -141,6 +185,7 @@ export class SqlKeyStore implements KeyStore {
         // The conditional update is the arbiter: of two concurrent rotations only one sees status=active.
         const res = await this.revokeStatement(trx, 'issued', oldKeyId, r).executeTakeFirst();
         if (Number(res.numUpdatedRows) !== 1) return false;
+        // One revoked, one inserted: the active-key counter is unchanged, so rotation never hits the quota.
         await trx.insertInto('api_keys').values(keyToRow(this.projectId, replacement)).execute();
         return true;
       }),

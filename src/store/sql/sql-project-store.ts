@@ -66,8 +66,9 @@ export class SqlProjectStore implements ProjectStore {
   }
 
   create(p: ProjectRecord) {
-    return this.run(async () => {
-      await this.dialect.db
+    return this.run(() =>
+      this.dialect.db.transaction().execute(async (trx) => {
+        await trx
         .insertInto('projects')
         .values({
           id: p.id,
@@ -80,6 +81,74 @@ export class SqlProjectStore implements ProjectStore {
           updated_at: p.updatedAt,
         })
         .execute();
+        await trx.insertInto('project_usage').values({ project_id: p.id, active_keys: 0 }).execute();
+      }),
+    );
+  }
+
+  getByDomain(domain: string) {
+    return this.run(async () => {
+      const r = await this.dialect.db
+        .selectFrom('project_domains')
+        .innerJoin('projects', 'projects.id', 'project_domains.project_id')
+        .select(PROJECT_COLUMNS.map((c) => `projects.${c}` as const))
+        .where('project_domains.domain', '=', domain.toLowerCase())
+        .executeTakeFirst();
+      return r ? toProject(r as ProjectsTable) : undefined;
+    });
+  }
+
+  list(afterSlug: string | undefined, limit: number) {
+    return this.run(async () => {
+      let q = this.dialect.db.selectFrom('projects').select(PROJECT_COLUMNS);
+      if (afterSlug !== undefined) q = q.where('slug', '>', afterSlug);
+      const rows = await q.orderBy('slug').limit(limit).execute();
+      return rows.map(toProject);
+    });
+  }
+
+  update(id: string, patch: { name?: string; plan?: string }, now: number) {
+    return this.run(async () => {
+      const set: { updated_at: number; name?: string; plan?: string } = { updated_at: now };
+      if (patch.name !== undefined) set.name = patch.name;
+      if (patch.plan !== undefined) set.plan = patch.plan;
+      const res = await this.dialect.db.updateTable('projects').set(set).where('id', '=', id).executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    });
+  }
+
+  delete(id: string) {
+    return this.run(() =>
+      this.dialect.db.transaction().execute(async (trx) => {
+        // Explicit child deletes: do not rely on ON DELETE CASCADE being enforced (SQLite pragma, audit has no FK).
+        for (const table of ['api_keys', 'api_tokens', 'project_secrets', 'project_domains', 'project_usage', 'audit_events'] as const)
+          await trx.deleteFrom(table).where('project_id', '=', id).execute();
+        const res = await trx.deleteFrom('projects').where('id', '=', id).executeTakeFirst();
+        return Number(res.numDeletedRows) === 1;
+      }),
+    );
+  }
+
+  setDomains(id: string, domains: string[]) {
+    return this.run(() =>
+      this.dialect.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('project_domains').where('project_id', '=', id).execute();
+        if (domains.length) await trx.insertInto('project_domains').values(domains.map((d) => ({ domain: d.toLowerCase(), project_id: id }))).execute();
+      }),
+    );
+  }
+
+  listDomains(id: string) {
+    return this.run(async () => {
+      const rows = await this.dialect.db.selectFrom('project_domains').select('domain').where('project_id', '=', id).orderBy('domain').execute();
+      return rows.map((r) => r.domain);
+    });
+  }
+
+  activeKeyCount(id: string) {
+    return this.run(async () => {
+      const r = await this.dialect.db.selectFrom('project_usage').select('active_keys').where('project_id', '=', id).executeTakeFirst();
+      return r ? Number(r.active_keys) : 0;
     });
   }
 

@@ -58,7 +58,32 @@ export interface ApiTokensTable {
   revoked_at: number | null;
 }
 
+export interface ProjectUsageTable {
+  project_id: string;
+  active_keys: number;
+}
+
+export interface ProjectDomainsTable {
+  domain: string;
+  project_id: string;
+}
+
+export interface AuditEventsTable {
+  project_id: string;
+  event_id: string;
+  at: number;
+  action: string;
+  actor: string;
+  key_id: string | null;
+  reason: string | null;
+  request_id: string | null;
+  details: string;
+}
+
 export interface Database {
+  project_usage: ProjectUsageTable;
+  project_domains: ProjectDomainsTable;
+  audit_events: AuditEventsTable;
   api_keys: ApiKeysTable;
   projects: ProjectsTable;
   project_secrets: ProjectSecretsTable;

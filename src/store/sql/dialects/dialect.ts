@@ -16,7 +16,10 @@ export interface SqlDialect {
   close(): Promise<void>;
 }
 
-/** A DSN with its password masked, safe for logs and error messages. */
+/**
+ * A DSN with its password masked, safe for logs and error messages. Masks up to the LAST '@': people
+ * write raw passwords containing '@' (or '/'), and masking too much is safe where masking too little leaks.
+ */
 export function redactDsn(dsn: string): string {
-  return dsn.replace(/^([a-z0-9+]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+  return dsn.replace(/^([a-z0-9+]+:\/\/[^:/@]*:)[\s\S]*@/i, '$1***@');
 }

@@ -48,12 +48,14 @@ function translate(error: unknown): unknown {
   const e = error as { errno?: number; code?: string; message?: string };
   if (!e || typeof e !== 'object') return error;
   if (e.errno === 1062) {
-    const m = e.message ?? '';
-    if (m.includes('request_uq')) return new UniqueViolation('request_id');
-    if (m.includes('lookup_uq')) return new UniqueViolation('lookup_hash');
-    if (m.includes('slug')) return new UniqueViolation('slug');
-    if (m.includes('hash_uq')) return new UniqueViolation('token_hash');
-    return new UniqueViolation(m.includes('PRIMARY') ? 'primary' : 'unknown');
+    // "Duplicate entry '<value>' for key '<index>'" (MySQL 8 writes '<table>.<index>'). Match on the index
+    // name at the end only: the quoted value is user data and may itself contain words like "slug".
+    const key = /for key '([^']*)'$/.exec(e.message ?? '')?.[1] ?? '';
+    if (key.endsWith('request_uq')) return new UniqueViolation('request_id');
+    if (key.endsWith('lookup_uq')) return new UniqueViolation('lookup_hash');
+    if (key.endsWith('slug_uq')) return new UniqueViolation('slug');
+    if (key.endsWith('hash_uq')) return new UniqueViolation('token_hash');
+    return new UniqueViolation(key === 'PRIMARY' || key.endsWith('.PRIMARY') ? 'primary' : 'unknown');
   }
   if (e.errno === 3024 || e.errno === 1205 || e.code === 'PROTOCOL_SEQUENCE_TIMEOUT') return new StoreTimeout(error);
   if (

@@ -1,0 +1,72 @@
+import type { AuditStore } from '../ports.js';
+import type { AuditEvent, AuditQuery } from '../records.js';
+import type { SqlDialect } from './dialects/dialect.js';
+import type { AuditEventsTable } from './tables.js';
+
+const COLUMNS = ['event_id', 'at', 'action', 'actor', 'key_id', 'reason', 'request_id', 'details'] as const;
+
+const toEvent = (r: Omit<AuditEventsTable, 'project_id'>): AuditEvent => ({
+  eventId: r.event_id,
+  at: Number(r.at),
+  action: r.action,
+  actor: r.actor,
+  keyId: r.key_id,
+  reason: r.reason,
+  requestId: r.request_id,
+  details: JSON.parse(r.details) as Record<string, unknown>,
+});
+
+/** Audit events, keyed (project_id, event_id) with time-ordered UUIDv7 ids: newest-first keyset lists. */
+export class SqlAuditStore implements AuditStore {
+  constructor(private readonly dialect: SqlDialect) {}
+
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.dialect.translateError(e);
+    }
+  }
+
+  append(projectId: string, events: AuditEvent[]) {
+    return this.run(async () => {
+      if (!events.length) return;
+      await this.dialect.db
+        .insertInto('audit_events')
+        .values(
+          events.map((e) => ({
+            project_id: projectId,
+            event_id: e.eventId,
+            at: e.at,
+            action: e.action,
+            actor: e.actor,
+            key_id: e.keyId,
+            reason: e.reason,
+            request_id: e.requestId,
+            details: JSON.stringify(e.details),
+          })),
+        )
+        .execute();
+    });
+  }
+
+  list(projectId: string, q: AuditQuery) {
+    return this.run(async () => {
+      let query = this.dialect.db.selectFrom('audit_events').select(COLUMNS).where('project_id', '=', projectId);
+      if (q.action !== undefined) query = query.where('action', '=', q.action);
+      if (q.keyId !== undefined) query = query.where('key_id', '=', q.keyId);
+      if (q.actor !== undefined) query = query.where('actor', '=', q.actor);
+      if (q.beforeEventId !== undefined) query = query.where('event_id', '<', q.beforeEventId);
+      const rows = await query.orderBy('event_id', 'desc').limit(q.limit).execute();
+      return rows.map(toEvent);
+    });
+  }
+
+  purgeBefore(at: number) {
+    return this.run(async () => {
+      // One indexed range delete per (hourly) run; `at` is indexed.
+      const res = await this.dialect.db.deleteFrom('audit_events').where('at', '<', at).executeTakeFirst();
+      return Number(res.numDeletedRows);
+    });
+  }
+}
