@@ -14,6 +14,10 @@ import { createSqlStore, migrateUp, migrationState, openDialect, type SqlStore }
 import { redactDsn } from './store/sql/dialects/dialect.js';
 import { TokenService } from './tenancy/token-service.js';
 import { VerifyPipeline } from './verify/pipeline.js';
+import { AuditLog } from './audit/audit-log.js';
+import { AuditRetention } from './audit/audit-retention.js';
+import { OperatorAuth } from './tenancy/operator-auth.js';
+import { PublicTenantResolver } from './tenancy/public-tenant.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -28,6 +32,7 @@ export interface KeysmithApp {
   logger: Logger;
   store: SqlStore;
   clock: Clock;
+  audit: AuditLog;
   projects: ProjectService;
   tokens: TokenService;
   issuedKeys: IssuedKeyService;
@@ -73,13 +78,44 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     throw e;
   }
 
-  const projects = new ProjectService(store, cipher, config.projects.defaults, config.plans, clock, ids);
+  const projects = new ProjectService({
+    store,
+    cipher,
+    defaults: config.projects.defaults,
+    plans: config.plans,
+    defaultPlan: config.projects.default_plan,
+    clock,
+    ids,
+  });
   const tokens = new TokenService(store.tokens, clock, ids);
   const issuedKeys = new IssuedKeyService(clock, ids);
   const pipeline = new VerifyPipeline(clock);
   const bootstrap = await bootstrapDefaultProject({ store, projects, tokens }, config.projects.default_slug, config.admin_token);
 
-  const httpDeps = { logger, clock, store, projects, tokens, issuedKeys, pipeline, newId: () => ids.uuid(), bodyLimit: config.serve.http.body_limit };
+  const audit = new AuditLog(store.audit, clock, ids, logger);
+  audit.start();
+  const retention = new AuditRetention(store.audit, clock, config.audit.retention, logger);
+  retention.start();
+  const publicTenants = new PublicTenantResolver(store.projects, {
+    baseDomain: config.serve.http.base_domain,
+    trustForwardedHost: config.serve.http.trust_forwarded_host,
+    defaultSlug: config.projects.default_slug,
+  });
+  const httpDeps = {
+    logger,
+    clock,
+    store,
+    projects,
+    tokens,
+    issuedKeys,
+    pipeline,
+    audit,
+    operatorAuth: new OperatorAuth(config.operator_token),
+    operatorCursorKey: cipher.deriveKey('operator-page-token'),
+    publicTenants,
+    newId: () => ids.uuid(),
+    bodyLimit: config.serve.http.body_limit,
+  };
   const api = await buildApiServer(httpDeps, overrides.mode ?? 'all');
   const metrics = await buildMetricsServer(httpDeps);
   await api.ready();
@@ -90,6 +126,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     logger,
     store,
     clock,
+    audit,
     projects,
     tokens,
     issuedKeys,
@@ -99,6 +136,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     async close() {
       await api.close();
       await metrics.close();
+      retention.stop();
+      await audit.close(); // flushes aggregated verification failures
       await store.close();
     },
   };

@@ -1,3 +1,4 @@
+import { parseDuration } from '../shared/duration.js';
 import { readFileSync } from 'node:fs';
 import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
@@ -99,6 +100,10 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}
   }
   if (!config.plans[config.projects.default_plan]) {
     throw new ConfigError(`invalid configuration at projects.default_plan: no plan named "${config.projects.default_plan}" in plans`);
+  }
+  const retention = parseDuration(config.audit.retention);
+  if (retention === null || retention < 3_600_000) {
+    throw new ConfigError('invalid configuration at audit.retention (env KEYSMITH_AUDIT_RETENTION): must be a duration of at least 1h, e.g. "90d"');
   }
   if (config.admin_token && config.admin_token.length < 32) {
     throw new ConfigError('invalid configuration at admin_token (env KEYSMITH_ADMIN_TOKEN): must be at least 32 characters');

@@ -99,7 +99,7 @@ export const ConfigSchema = Type.Object(
     projects: Type.Object(
       {
         default_slug: Type.String({ default: 'default', pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' }),
-        default_plan: Type.String({ default: 'custom', description: 'Plan of the default project created at first start.' }),
+        default_plan: Type.String({ default: 'custom', description: 'Plan of a project created without one (including the default project at first start).' }),
         defaults: ProjectDefaultsSchema,
       },
       { additionalProperties: false, default: {} },

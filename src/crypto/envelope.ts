@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 
 // Envelope encryption for secrets at rest (SPEC §6): every value gets its own random data key
 // (DEK); only the DEK is encrypted under the master key (KEK), which never touches the database.
@@ -50,6 +50,11 @@ export class EnvelopeCipher {
     if (masterKey.length !== KEY_BYTES) throw new Error('master key must be exactly 32 bytes');
     this.#masterKey = Buffer.from(masterKey); // private copy: callers may zero or reuse theirs
     this.keyId = createHash('sha256').update(KEY_ID_LABEL).update(masterKey).digest('hex').slice(0, 16);
+  }
+
+  /** A 32-byte key for another purpose (e.g. page-token integrity), domain-separated by `label`. */
+  deriveKey(label: string): Buffer {
+    return createHmac('sha256', this.#masterKey).update(`keysmith/derived/v1|${label}`).digest();
   }
 
   seal(plaintext: Buffer, context: string): string {

@@ -8,6 +8,16 @@ import type { Store } from '../store/ports.js';
 import type { Permission } from '../tenancy/permissions.js';
 import type { TokenService } from '../tenancy/token-service.js';
 import type { VerifyPipeline } from '../verify/pipeline.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { OperatorAuth } from '../tenancy/operator-auth.js';
+import type { PublicTenantResolver } from '../tenancy/public-tenant.js';
+import { requireOperator } from './operator.js';
+import { registerAuditRoutes } from './routes/operator/audit.js';
+import { registerConfigRoutes } from './routes/operator/config.js';
+import { OperatorCursors } from './routes/operator/cursor.js';
+import { registerProjectRoutes } from './routes/operator/projects.js';
+import { registerTokenRoutes } from './routes/operator/tokens.js';
+import { registerJwksRoutes } from './routes/public/jwks.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './plugins/errors.js';
 import { registerRequestContext, requestIdFrom } from './plugins/request-context.js';
 import { RouteTable } from './route-table.js';
@@ -27,6 +37,11 @@ export interface HttpDeps {
   tokens: TokenService;
   issuedKeys: IssuedKeyService;
   pipeline: VerifyPipeline;
+  audit: AuditLog;
+  operatorAuth: OperatorAuth;
+  /** Integrity key of operator page tokens (derived from the master key: the same on every node). */
+  operatorCursorKey: Buffer;
+  publicTenants: PublicTenantResolver;
   newId: () => string;
   bodyLimit: number;
 }
@@ -52,6 +67,12 @@ function baseServer(deps: HttpDeps, routes: RouteTable): FastifyInstance {
   app.addHook('onRoute', (r) => {
     for (const m of Array.isArray(r.method) ? r.method : [r.method]) if (m !== 'HEAD') routes.add(m, r.url);
   });
+  // A POST/PATCH without any body (no Content-Type, no bytes) is an empty object: action endpoints such as
+  // `:enableApiKeys` need no parameters. A JSON `null` body stays null and is refused by the schema.
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.body === undefined && (request.method === 'POST' || request.method === 'PATCH')) request.body = {};
+    done();
+  });
   registerRequestContext(app);
   registerErrorHandling(app, routes);
   return app;
@@ -69,7 +90,12 @@ export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<F
         description: 'API key management, wire-compatible with Ory Talos v2alpha1. Admin calls need `Authorization: Bearer <project API token>`.',
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'A project API token (ks_pat_…).' },
+          operator: { type: 'http', scheme: 'bearer', description: 'The operator token (config operator_token).' },
+        },
+      },
       security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -78,8 +104,21 @@ export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<F
   registerHealthRoutes(app, () => deps.store.ping());
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (mode === 'all' || mode === 'admin') {
-    registerIssuedKeyRoutes(app, { keys: deps.issuedKeys, clock: deps.clock, guard });
-    registerVerifyRoutes(app, { pipeline: deps.pipeline, clock: deps.clock, guard });
+    registerIssuedKeyRoutes(app, { keys: deps.issuedKeys, clock: deps.clock, audit: deps.audit, guard });
+    registerVerifyRoutes(app, { pipeline: deps.pipeline, clock: deps.clock, audit: deps.audit, guard });
+    const operator = {
+      projects: deps.projects,
+      audit: deps.audit,
+      cursors: new OperatorCursors(deps.operatorCursorKey),
+      guard: requireOperator(deps.operatorAuth, deps.projects),
+    };
+    registerProjectRoutes(app, operator);
+    registerConfigRoutes(app, { ...operator, clock: deps.clock });
+    registerTokenRoutes(app, { ...operator, tokens: deps.tokens });
+    registerAuditRoutes(app, { ...operator, auditStore: deps.store.audit });
+  }
+  if (mode === 'all' || mode === 'public') {
+    registerJwksRoutes(app, { tenants: deps.publicTenants, secrets: deps.projects.secrets, now: () => deps.clock.now() });
   }
   return app;
 }

@@ -1,6 +1,6 @@
 import { sha256Hex } from '../crypto/hashes.js';
 import type { Store } from '../store/ports.js';
-import { UniqueViolation } from '../store/store-errors.js';
+import { AppError } from '../errors/app-error.js';
 import type { TokenService } from '../tenancy/token-service.js';
 import type { ProjectService } from './project-service.js';
 
@@ -24,10 +24,11 @@ export async function bootstrapDefaultProject(
   let created = false;
   if (!project) {
     try {
-      project = await deps.projects.create({ slug, name: 'Default project', plan: 'custom' });
+      project = await deps.projects.create({ slug, name: 'Default project' });
       created = true;
     } catch (e) {
-      if (!(e instanceof UniqueViolation)) throw e;
+      // Another node created it first (several nodes starting at once on one database).
+      if (!(e instanceof AppError && e.reason === 'PROJECT_EXISTS')) throw e;
       project = await deps.store.projects.getBySlug(slug);
       if (!project) throw e;
     }

@@ -68,6 +68,12 @@ export class ProjectSecrets {
     return fresh;
   }
 
+  /** The HMAC secrets' metadata (current first): ids, state, times — the sealed value is not opened. */
+  async hmacSecretInfo(projectId: string): Promise<ProjectSecretRecord[]> {
+    const all = (await this.store.projects.listSecrets(projectId)).filter((s) => s.kind === 'hmac');
+    return all.sort((a, b) => (a.state === b.state ? b.createdAt - a.createdAt : a.state === 'current' ? -1 : 1));
+  }
+
   /** Public JWKs (current first), never private material. */
   async publicKeys(projectId: string): Promise<{ jwk: Record<string, unknown>; state: string; createTime: number }[]> {
     const all = (await this.store.projects.listSecrets(projectId)).filter((s) => s.kind === 'signing' && s.publicJwk);

@@ -15,6 +15,7 @@ import { mergePatch, validateSettings } from './settings-validate.js';
 
 const CONTEXT_TTL_MS = 30_000; // safety net for changes made on another node
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -25,15 +26,26 @@ export class ProjectService {
   private readonly contexts = new Map<string, { ctx: ProjectContext; loadedAt: number }>();
   readonly secrets: ProjectSecrets;
 
-  constructor(
-    private readonly store: Store,
-    private readonly cipher: EnvelopeCipher,
-    private readonly defaults: ProjectDefaults,
-    private readonly plans: Record<string, Plan>,
-    private readonly clock: Clock,
-    private readonly ids: IdSource,
-  ) {
-    this.secrets = new ProjectSecrets(store, cipher, clock, ids, (id) => this.evict(id));
+  private readonly store: Store;
+  private readonly cipher: EnvelopeCipher;
+  private readonly defaults: ProjectDefaults;
+  private readonly plans: Record<string, Plan>;
+  private readonly defaultPlan: string;
+  private readonly clock: Clock;
+  private readonly ids: IdSource;
+
+  constructor(deps: {
+    store: Store;
+    cipher: EnvelopeCipher;
+    defaults: ProjectDefaults;
+    plans: Record<string, Plan>;
+    /** Plan of a project created without one. */
+    defaultPlan: string;
+    clock: Clock;
+    ids: IdSource;
+  }) {
+    ({ store: this.store, cipher: this.cipher, defaults: this.defaults, plans: this.plans, defaultPlan: this.defaultPlan, clock: this.clock, ids: this.ids } = deps);
+    this.secrets = new ProjectSecrets(this.store, this.cipher, this.clock, this.ids, (id) => this.evict(id));
   }
 
   plan(name: string): Plan {
@@ -44,7 +56,7 @@ export class ProjectService {
 
   async create(input: { slug: string; name: string; plan?: string }): Promise<ProjectRecord> {
     if (!SLUG_PATTERN.test(input.slug)) throw invalidArgument('slug must be 1–63 lowercase letters, digits or dashes, not starting or ending with a dash.', 'slug');
-    const plan = input.plan ?? 'free';
+    const plan = input.plan ?? this.defaultPlan;
     this.plan(plan);
     const now = this.clock.now();
     const project: ProjectRecord = {
@@ -78,27 +90,54 @@ export class ProjectService {
   }
 
   async update(id: string, patch: { name?: string; plan?: string; customDomains?: string[] }): Promise<ProjectRecord> {
+    // Validate everything before writing anything: a refused patch changes nothing.
     if (patch.plan !== undefined) {
       const plan = this.plan(patch.plan);
       const ctx = await this.context(id);
       validateSettings(ctx.settings, plan); // a downgrade must not leave a feature on that the plan lacks
     }
-    if (patch.name !== undefined || patch.plan !== undefined) await this.store.projects.update(id, { name: patch.name, plan: patch.plan }, this.clock.now());
-    if (patch.customDomains !== undefined) {
+    const domains = patch.customDomains === undefined ? undefined : ProjectService.normaliseDomains(patch.customDomains);
+    if (domains !== undefined) {
       try {
-        await this.store.projects.setDomains(id, patch.customDomains);
+        await this.store.projects.setDomains(id, domains); // the only step that can conflict: first
       } catch (e) {
         if (e instanceof UniqueViolation) throw new AppError('PROJECT_EXISTS', 'A custom domain is already used by another project.', { field: 'custom_domains' });
         throw e;
       }
     }
+    if (patch.name !== undefined || patch.plan !== undefined) await this.store.projects.update(id, { name: patch.name, plan: patch.plan }, this.clock.now());
     this.evict(id);
     return this.get(id);
+  }
+
+  /** Lower-cased, de-duplicated hostnames (no scheme, port or path); anything else is a 400. */
+  static normaliseDomains(domains: string[]): string[] {
+    const out = new Set<string>();
+    for (const d of domains) {
+      const host = d.trim().toLowerCase().replace(/\.$/, '');
+      if (!DOMAIN.test(host)) throw invalidArgument(`"${d.slice(0, 64)}" is not a valid domain name.`, 'custom_domains');
+      out.add(host);
+    }
+    return [...out];
+  }
+
+  listDomains(id: string): Promise<string[]> {
+    return this.store.projects.listDomains(id);
+  }
+
+  /** Active (non-revoked) keys against the plan's limit. */
+  async usage(project: ProjectRecord): Promise<{ activeKeys: number; maxActiveKeys: number | null }> {
+    return { activeKeys: await this.store.projects.activeKeyCount(project.id), maxActiveKeys: this.plan(project.plan).max_active_keys };
   }
 
   async delete(id: string): Promise<void> {
     if (!(await this.store.projects.delete(id))) throw new AppError('PROJECT_NOT_FOUND', 'Project not found.');
     this.evict(id);
+  }
+
+  /** The project's full settings, defaults filled in. */
+  settingsOf(project: ProjectRecord): ProjectSettings {
+    return withDefaults(project.settings, this.defaults);
   }
 
   /** Applies an RFC 7396 merge patch to the settings, validates the result whole, stores it. */

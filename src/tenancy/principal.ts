@@ -3,4 +3,6 @@ export interface Principal {
   readonly projectId: string;
   readonly tokenId: string;
   readonly permissions: readonly string[];
+  /** null = never expires. */
+  readonly expiresAt: number | null;
 }

@@ -5,6 +5,7 @@ import { AppError } from '../errors/app-error.js';
 import type { Clock } from '../shared/clock.js';
 import type { IdSource } from '../shared/ids.js';
 import type { TokenStore } from '../store/ports.js';
+import type { ApiTokenRecord } from '../store/records.js';
 import type { Permission } from './permissions.js';
 import type { Principal } from './principal.js';
 
@@ -28,20 +29,31 @@ export class TokenService {
   ) {}
 
   /** Creates a token; the secret is returned here only. `secret` may be supplied (KEYSMITH_ADMIN_TOKEN). */
-  async create(projectId: string, name: string, permissions: Permission[], secret?: string): Promise<{ tokenId: string; token: string }> {
+  async create(
+    projectId: string,
+    name: string,
+    permissions: Permission[],
+    secret?: string,
+    ttlMs?: number,
+  ): Promise<{ tokenId: string; token: string; record: ApiTokenRecord }> {
     const token = secret ?? `${TOKEN_PREFIX}${base58Encode(this.ids.secret(24))}`;
-    const tokenId = this.ids.uuid();
-    await this.tokens.create({
-      tokenId,
+    const now = this.clock.now();
+    const record: ApiTokenRecord = {
+      tokenId: this.ids.uuid(),
       projectId,
       name,
       tokenHash: sha256Hex(token),
       permissions,
-      createdAt: this.clock.now(),
-      expiresAt: null,
+      createdAt: now,
+      expiresAt: ttlMs ? now + ttlMs : null,
       revokedAt: null,
-    });
-    return { tokenId, token };
+    };
+    await this.tokens.create(record);
+    return { tokenId: record.tokenId, token, record };
+  }
+
+  list(projectId: string): Promise<ApiTokenRecord[]> {
+    return this.tokens.listForProject(projectId);
   }
 
   /** Resolves `Authorization` to a Principal or throws UNAUTHENTICATED. */
@@ -54,17 +66,23 @@ export class TokenService {
     if (principal === undefined) {
       const rec = await this.tokens.getByHash(hash);
       const live = rec && rec.revokedAt === null && (rec.expiresAt === null || rec.expiresAt > this.clock.now());
-      principal = live ? { projectId: rec.projectId, tokenId: rec.tokenId, permissions: rec.permissions } : false;
+      principal = live ? { projectId: rec.projectId, tokenId: rec.tokenId, permissions: rec.permissions, expiresAt: rec.expiresAt } : false;
       this.cache.set(hash, principal);
     }
-    if (!principal) throw unauthenticated();
+    // A cached principal still honours its own expiry to the millisecond.
+    if (!principal || (principal.expiresAt !== null && principal.expiresAt <= this.clock.now())) throw unauthenticated();
     return principal;
   }
 
-  async revoke(projectId: string, tokenId: string): Promise<boolean> {
+  /** Revokes at once on this node (other nodes: within CACHE_TTL_MS). Throws TOKEN_NOT_FOUND / 409. */
+  async revoke(projectId: string, tokenId: string): Promise<void> {
     const ok = await this.tokens.revoke(projectId, tokenId, this.clock.now());
+    if (!ok) {
+      const exists = (await this.tokens.listForProject(projectId)).some((t) => t.tokenId === tokenId);
+      if (!exists) throw new AppError('TOKEN_NOT_FOUND', 'No such project API token.');
+      throw new AppError('FAILED_PRECONDITION', 'The token is already revoked.');
+    }
     // Evict every cached principal of this token (the cache is keyed by hash, which we don't keep).
     for (const [hash, p] of this.cache.entries()) if (p && p.tokenId === tokenId) this.cache.delete(hash);
-    return ok;
   }
 }

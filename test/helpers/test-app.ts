@@ -10,6 +10,7 @@ import { type Backend, createTestDatabase, selectedBackend, type TestDatabase } 
 
 export const TEST_MASTER_KEY = '0f'.repeat(32);
 export const TEST_ADMIN_TOKEN = 'ks_pat_test_admin_token_0123456789abcdefghijklmnop';
+export const TEST_OPERATOR_TOKEN = 'ks_op_test_operator_token_0123456789abcdefghijklmnop';
 
 /** Captures every log line the app writes, so tests can prove secrets never reach the log. */
 export class LogCapture extends Writable {
@@ -31,6 +32,10 @@ export interface TestApp {
   token: string;
   /** inject() with the admin token and JSON body. */
   call(method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** inject() with the operator token (operator API). */
+  op(method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** inject() with the given bearer token (project token of another project, a revoked token, …). */
+  as(token: string, method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -52,25 +57,29 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
       KEYSMITH_DB_AUTO_MIGRATE: 'true',
       KEYSMITH_SECRETS_MASTER_KEY: TEST_MASTER_KEY,
       KEYSMITH_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      KEYSMITH_OPERATOR_TOKEN: TEST_OPERATOR_TOKEN,
       KEYSMITH_LOG_LEVEL: 'debug',
       ...opts.env,
     },
   });
   const app = await buildApp(config, { clock: opts.clock, logStream: logs });
   const token = TEST_ADMIN_TOKEN;
+  const as: TestApp['as'] = (bearer, method, url, body, headers = {}) =>
+    app.api.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${bearer}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
   return {
     app,
     db,
     dir,
     logs,
     token,
-    call: (method, url, body, headers = {}) =>
-      app.api.inject({
-        method,
-        url,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-      }),
+    call: (method, url, body, headers) => as(token, method, url, body, headers),
+    op: (method, url, body, headers) => as(TEST_OPERATOR_TOKEN, method, url, body, headers),
+    as,
     async close() {
       await app.close();
       await db.drop();

@@ -6,6 +6,8 @@ import { cleanCidrs, cleanMetadata, cleanRateLimit, cleanScopes, cleanText, pars
 import { toApiKey } from '../../../keys/key-view.js';
 import { parseFilter } from '../../../keys/list-filter.js';
 import type { Clock } from '../../../shared/clock.js';
+import type { AuditLog } from '../../../audit/audit-log.js';
+import { auditRequest } from '../../operator.js';
 import type { Permission } from '../../../tenancy/permissions.js';
 import { pathKeyId } from '../../key-id.js';
 import { ErrorSchema } from '../../schemas/common.js';
@@ -28,6 +30,7 @@ import { toPatch } from './update-request.js';
 export interface IssuedKeyRouteDeps {
   keys: IssuedKeyService;
   clock: Clock;
+  audit: AuditLog;
   guard: (p: Permission) => preHandlerAsyncHookHandler;
 }
 
@@ -48,7 +51,7 @@ type IssueBody = {
 };
 
 export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRouteDeps): void {
-  const { keys, clock, guard } = deps;
+  const { keys, clock, guard, audit } = deps;
 
   app.post<{ Body: IssueBody }>(
     BASE,
@@ -68,6 +71,7 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
         visibility: parseVisibility(b.visibility),
         requestId,
       });
+      if (secret) await auditRequest(audit, request, ctx.id, { action: 'key.issue', keyId: key.keyId });
       reply.code(201).header('location', `${BASE}/${key.keyId}`);
       return { issued_api_key: toApiKey(key, clock.now()), ...(secret ? { secret } : {}) };
     },
@@ -107,7 +111,9 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
       const { ctx, keys: store } = tenantOf(request);
       const keyId = pathKeyId(request.params.key_id);
       const patch = toPatch(request.body, 'issued_api_key', request.query.update_mask, keyId);
-      return toApiKey(await keys.update(ctx, store, keyId, patch), clock.now());
+      const updated = await keys.update(ctx, store, keyId, patch);
+      await auditRequest(audit, request, ctx.id, { action: 'key.update', keyId, details: { fields: Object.keys(patch) } });
+      return toApiKey(updated, clock.now());
     },
   );
 
@@ -125,6 +131,7 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
         allowedCidrs: cleanCidrs(b.ip_restriction?.allowed_cidrs),
         visibility: parseVisibility(b.visibility),
       });
+      await auditRequest(audit, request, ctx.id, { action: 'key.rotate', keyId: result.old.keyId, details: { new_key_id: result.key.keyId } });
       const now = clock.now();
       reply.code(201).header('location', `${BASE}/${result.key.keyId}`);
       return { issued_api_key: toApiKey(result.key, now), secret: result.secret, old_issued_api_key: toApiKey(result.old, now) };
@@ -138,7 +145,10 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
   const revokeHandler = async (request: { params: { key_id: string }; body: { reason?: string; description?: string } } & Parameters<typeof tenantOf>[0], reply: { code(n: number): { send(): unknown } }) => {
     const { ctx, keys: store } = tenantOf(request);
     const body = request.body ?? {};
-    await keys.revoke(ctx, store, pathKeyId(request.params.key_id), parseRevocation(body.reason, body.description));
+    const keyId = pathKeyId(request.params.key_id);
+    const revocation = parseRevocation(body.reason, body.description);
+    await keys.revoke(ctx, store, keyId, revocation);
+    await auditRequest(audit, request as never, ctx.id, { action: 'key.revoke', keyId, reason: `REVOCATION_REASON_${revocation.reason}` });
     return reply.code(204).send();
   };
   app.post(`${BASE}/:key_id(^[^:/]+)::revoke`, revoke('adminRevokeIssuedApiKey'), revokeHandler as never);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { AuditLog } from '../../../audit/audit-log.js';
 import type { Clock } from '../../../shared/clock.js';
 import type { Permission } from '../../../tenancy/permissions.js';
 import type { VerifyPipeline } from '../../../verify/pipeline.js';
@@ -9,6 +10,7 @@ import { tenantOf } from '../../tenant.js';
 
 export interface VerifyRouteDeps {
   pipeline: VerifyPipeline;
+  audit: AuditLog;
   clock: Clock;
   guard: (p: Permission) => preHandlerAsyncHookHandler;
 }
@@ -24,6 +26,8 @@ export function registerVerifyRoutes(app: FastifyInstance, deps: VerifyRouteDeps
     async (request) => {
       const { ctx, keys } = tenantOf(request);
       const outcome = await deps.pipeline.verify(ctx, keys, request.body.credential);
+      // Aggregated in memory, flushed once a minute: a flood of bad credentials costs no writes here.
+      if (!outcome.valid && outcome.error) deps.audit.verificationFailed(ctx.id, outcome.error, outcome.key?.keyId ?? null);
       return toVerifyResponse(outcome, ctx.issuer, deps.clock.now());
     },
   );
