@@ -1,13 +1,19 @@
 import { Command } from 'commander';
+import { registerAuditCommands } from './audit-command.js';
 import { registerKeysCommands } from './keys-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { registerProjectsCommands } from './projects-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerTokensCommands } from './tokens-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('keysmith').description('Keysmith — API key management server (Talos v2alpha1 compatible)').version('0.1.0');
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerKeysCommands(program);
+  registerProjectsCommands(program);
+  registerTokensCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

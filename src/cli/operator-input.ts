@@ -41,8 +41,11 @@ export function parsePermissions(value: string): string[] {
   return out;
 }
 
+/** Case-insensitive; sent in the API's spelling (`es256` → `ES256`). */
 export function parseAlgorithm(value: string): string {
-  return parseChoice('--algorithm', value, SIGNING_ALGORITHMS);
+  const found = SIGNING_ALGORITHMS[value.trim().toLowerCase() as keyof typeof SIGNING_ALGORITHMS];
+  if (!found) throw new UsageError(`--algorithm must be one of ${Object.values(SIGNING_ALGORITHMS).join(', ')} (got "${value}")`);
+  return found;
 }
 
 export function parseRotationMode(value: string): string {
