@@ -5,14 +5,14 @@
  *                    [--micro-duration S] [--connections N] [--pipelining N] [--profile auto|always|never]
  *                    [--no-taskset] [--out docs/benchmarks.md]
  *
- * Scenarios: prove-only, verify-issued (in-process), http-bare, http-verify (separate server process).
+ * Scenarios: prove-only, verify-issued, token-auth (in-process), http-bare, http-verify (separate server process).
  * Defaults: every scenario, 3 rounds, 5 s per HTTP run, every reachable backend. Writes docs/benchmarks.md.
  * See docs/benchmarks.md "Method" for what is measured and how.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -26,6 +26,7 @@ import { CLK_TCK, hasTaskset, pinProcess } from './lib/proc.js';
 import { fmt, maxOf, median, minOf, ratio } from './lib/stats.js';
 import type { Sample } from './micro/loop.js';
 import { setupProveOnly } from './micro/prove-only.js';
+import { setupTokenAuth, TOKEN_AUTH, TOKEN_AUTH_MIN_ITERATIONS, TOKEN_AUTH_PERMISSION } from './micro/token-auth.js';
 import { IN_FLIGHT, type MicroCase } from './micro/types.js';
 import { MIN_ITERATIONS, setupVerifyIssued } from './micro/verify-issued.js';
 
@@ -35,6 +36,10 @@ import { MIN_ITERATIONS, setupVerifyIssued } from './micro/verify-issued.js';
 const SCENARIOS = {
   'prove-only': { kind: 'micro', about: 'in-process: classify + parse + checksum + timestamp bounds of an issued key, no store' },
   'verify-issued': { kind: 'micro', about: 'in-process: pipeline.verify(ctx, keyStore, credential) of a valid issued key (route + checksum + store lookup)' },
+  'token-auth': {
+    kind: 'micro',
+    about: 'in-process: project API token authentication of an admin request — tokens.authenticate (cache hit), the whole requireTenant guard, and a projects.context-only reference',
+  },
   'http-bare': { kind: 'http', about: 'baseline: bare node:http server, reads the JSON body, answers a small JSON object' },
   'http-verify': { kind: 'http', about: 'Keysmith: POST /v2alpha1/admin/apiKeys:verify with a valid credential' },
 } as const;
@@ -44,6 +49,7 @@ const TARGETS = {
   microSqliteUs: 25,
   httpVsBare: 0.5,
   pgVsSqlite: 3,
+  tokenAuthUs: 5,
 };
 
 const { values: opt, positionals } = parseArgs({
@@ -204,17 +210,19 @@ async function runMicro(): Promise<MicroRow[]> {
     };
     if (selected.has('prove-only')) await setup('prove-only', setupProveOnly);
     if (selected.has('verify-issued')) for (const b of backends) await setup(`verify-issued on ${BACKEND_LABEL[b]}`, async () => [await setupVerifyIssued(b)]);
+    if (selected.has('token-auth')) await setup('token-auth (SQLite)', setupTokenAuth);
     if (!cases.length) return [];
     log('\n== micro: warm-up');
     for (const c of cases) await c.warmup();
     const rows: MicroRow[] = cases.map((c) => ({ c: { scenario: c.scenario, backend: c.backend, label: c.label }, seq: [], conc: [] }));
     const budget = { seconds: microSeconds, minIterations: 0, maxSeconds: microSeconds * 4 };
+    const labelWidth = Math.max(28, ...cases.map((c) => c.label.length));
     for (let r = 1; r <= rounds; r++) {
       log(`== micro: round ${r}/${rounds}`);
       for (const [i, c] of cases.entries()) {
         const s = await c.sequential(budget);
         rows[i].seq.push(s);
-        let line = `  ${c.scenario.padEnd(14)} ${c.label.padEnd(28)} ${fmt(s.usPerOp).padStart(8)} µs/op  (${s.iterations} ops${s.bad ? `, ${s.bad} BAD` : ''})`;
+        let line = `  ${c.scenario.padEnd(14)} ${c.label.padEnd(labelWidth)} ${fmt(s.usPerOp).padStart(8)} µs/op  (${s.iterations} ops${s.bad ? `, ${s.bad} BAD` : ''})`;
         if (c.concurrent) {
           const k = await c.concurrent(Math.min(1, microSeconds));
           rows[i].conc.push(k);
@@ -374,6 +382,10 @@ const httpRows = await runHttp();
 const seqMedian = (row: MicroRow | undefined) => (row ? median(row.seq.map((s) => s.usPerOp)) : Number.NaN);
 const concMedian = (row: MicroRow | undefined) => (row ? median(row.conc.map((s) => s.usPerOp)) : Number.NaN);
 const microOf = (scenario: string, backend: Backend | null) => microRows.find((r) => r.c.scenario === scenario && r.c.backend === backend);
+const tokenAuthOf = (label: string) => microRows.find((r) => r.c.scenario === 'token-auth' && r.c.label === label);
+const badOf = (row: MicroRow | undefined) => (row ? row.seq.reduce((m, s) => m + s.bad, 0) + row.conc.reduce((m, s) => m + s.bad, 0) : 0);
+/** Median over rounds of the per-round difference a − b in µs/op (both cases ran back to back in each round). */
+const roundDiff = (a: MicroRow | undefined, b: MicroRow | undefined) => (a && b ? median(a.seq.map((s, i) => s.usPerOp - b.seq[i].usPerOp)) : Number.NaN);
 const bareRow = httpRows.find((r) => r.target.scenario === 'http-bare');
 const httpOf = (backend: Backend) => httpRows.find((r) => r.target.scenario === 'http-verify' && r.target.backend === backend);
 const med = (row: HttpRow | undefined, f: (l: LoadResult) => number) => (row ? median(row.runs.map(f)) : Number.NaN);
@@ -433,6 +445,23 @@ const targets: TargetResult[] = [];
     pass: Number.isFinite(rq) ? rq >= 1 / TARGETS.pgVsSqlite && rc <= TARGETS.pgVsSqlite : null,
     profile: () => profileHttp('postgres'),
     profileWhat: 'Keysmith server under http-verify load on PostgreSQL',
+  });
+}
+
+{
+  const guard = tokenAuthOf(TOKEN_AUTH.guard);
+  const us = seqMedian(guard);
+  const authUs = seqMedian(tokenAuthOf(TOKEN_AUTH.authenticate));
+  const added = roundDiff(guard, tokenAuthOf(TOKEN_AUTH.reference));
+  const bad = badOf(guard) + badOf(tokenAuthOf(TOKEN_AUTH.authenticate)) + badOf(tokenAuthOf(TOKEN_AUTH.reference));
+  targets.push({
+    name: `Project API token authentication adds ≤ ${TARGETS.tokenAuthUs} µs per admin request, in process (whole \`requireTenant\` guard, cached token)`,
+    figure: Number.isFinite(us)
+      ? `guard ${fmt(us)} µs/op (guard − context-only reference ${fmt(added)} µs; \`tokens.authenticate\` alone ${fmt(authUs)} µs)${bad ? `; **${bad} bad results**` : ''}`
+      : 'not measured',
+    pass: Number.isFinite(us) ? us <= TARGETS.tokenAuthUs && bad === 0 : null,
+    profile: () => profileMicro('token-auth', 'sqlite'),
+    profileWhat: 'token-auth whole guard on SQLite, in-process (bench/micro/child.ts)',
   });
 }
 
@@ -501,7 +530,7 @@ if (microRows.length) {
   out('## In-process (micro)');
   out();
   out('`process.hrtime.bigint()` around batches of 500 calls, after a warm-up; each round runs until both its time budget and the minimum');
-  out(`iteration count (${Object.entries(MIN_ITERATIONS).map(([b, n]) => `${BACKEND_LABEL[b as Backend]} ${n.toLocaleString('en-US')}`).join(', ')}; prove-only 100,000) are reached. One at a time = latency of one call;`);
+  out(`iteration count (verify-issued: ${Object.entries(MIN_ITERATIONS).map(([b, n]) => `${BACKEND_LABEL[b as Backend]} ${n.toLocaleString('en-US')}`).join(', ')}; prove-only 100,000; token-auth ${TOKEN_AUTH_MIN_ITERATIONS.toLocaleString('en-US')} per case) are reached. One at a time = latency of one call;`);
   out(`${IN_FLIGHT} in flight = wall time ÷ calls completed with ${IN_FLIGHT} concurrent callers (throughput; the PostgreSQL/MariaDB pools hold 10 connections).`);
   out();
   const prove = microOf('prove-only', null);
@@ -532,6 +561,35 @@ if (microRows.length) {
     const bad = vi.reduce((n, r) => n + r.seq.reduce((m, s) => m + s.bad, 0) + r.conc.reduce((m, s) => m + s.bad, 0), 0);
     out();
     out(`Every call was checked to return \`valid: true\`: ${bad === 0 ? 'all did' : `**${bad} did not**`}.`);
+    out();
+  }
+  const ta = [TOKEN_AUTH.authenticate, TOKEN_AUTH.guard, TOKEN_AUTH.reference].map(tokenAuthOf).filter((r): r is MicroRow => !!r);
+  if (ta.length) {
+    const ref = tokenAuthOf(TOKEN_AUTH.reference);
+    out('### token-auth (project API token on an admin request; SQLite fixture, warm per-node caches)');
+    out();
+    out(`\`Authorization: Bearer <admin token>\` (the \`KEYSMITH_ADMIN_TOKEN\` of the fixture, permission \`admin\`). The guard is \`requireTenant(deps, '${TOKEN_AUTH_PERMISSION}')\` from`);
+    out('`src/http/tenant.ts` — what `POST /v2alpha1/admin/apiKeys:verify` runs before its handler — applied to a fresh `{ headers: { authorization } }` per call:');
+    out('authenticate (header parse, SHA-256 of the token, LRU cache hit, expiry check) + permission check + `projects.context` (cache hit) + key store handle.');
+    out('The reference loop does only `projects.context(projectId)`, which every admin route needs anyway; "− reference" is the median of the per-round differences.');
+    out('The token cache entry lives 10 s and the context 30 s, so a long round re-reads each from SQLite once per TTL — a handful of store reads among millions of calls.');
+    out();
+    out('| Case | µs/op (median) | rounds min–max | ops/round | guard − reference, µs (median) |');
+    out('|---|---:|---:|---:|---:|');
+    for (const r of ta)
+      out(
+        `| ${r.c.label.replace(/\|/g, '\\|')} | ${fmt(seqMedian(r), 3)} | ${range(r.seq.map((s) => s.usPerOp))} | ${fmt(median(r.seq.map((s) => s.iterations)), 0)} | ${r.c.label === TOKEN_AUTH.guard ? fmt(roundDiff(r, ref), 3) : '—'} |`,
+      );
+    const bad = ta.reduce((n, r) => n + badOf(r), 0);
+    out();
+    out(`Every call was checked (the admin token's id and project; for the guard, \`request.tenant\` set to that principal, project and a key store; a throw counts as bad): ${bad === 0 ? 'all were right' : `**${bad} were not**`}.`);
+    out();
+    out('How revocation is honoured with this cache: `TokenService.revoke` marks the token revoked in the store, then evicts every cached principal of that token');
+    out("from the revoking node's cache, so that node refuses the token on its next request. Other nodes keep a principal they cached until the entry's");
+    out("10 s TTL (`CACHE_TTL_MS`) runs out — counted from when that node last read the token from the store; cache hits do not extend it, and there is no push");
+    out('invalidation for tokens — after which they re-read the store and refuse it. One narrow exception on the revoking node: an `authenticate` whose store read');
+    out('began before the revoke committed can re-cache the still-live principal after the eviction, and then that node too accepts the token for up to 10 s.');
+    out('A cached principal still honours its own `expires_at` to the millisecond.');
     out();
   }
 }
@@ -610,12 +668,13 @@ out('- HTTP servers (`bench/http/server-bare.ts`, `bench/http/server-keysmith.ts
 out('  for 2 s, then each round runs the bare baseline and every Keysmith backend back to back. A sanity request checks `200` and `is_valid: true` first.');
 out('- The database servers are not pinned and share the two cores; their CPU is shown separately ("DB server CPU µs/req", summed over all');
 out('  `postgres` / `mariadbd` processes) and is not part of "server CPU".');
-out(`- Targets: issue 2 (in-process SQLite ≤ ${TARGETS.microSqliteUs} µs/op; HTTP ≥ ${TARGETS.httpVsBare * 100} % of bare req/s) and issue 3 (uncached PostgreSQL within ${TARGETS.pgVsSqlite}× of SQLite).`);
+out(`- Targets: issue 2 (in-process SQLite ≤ ${TARGETS.microSqliteUs} µs/op; HTTP ≥ ${TARGETS.httpVsBare * 100} % of bare req/s), issue 3 (uncached PostgreSQL within ${TARGETS.pgVsSqlite}× of SQLite)`);
+out(`  and the project API token issue (token authentication adds ≤ ${TARGETS.tokenAuthUs} µs per admin request in process: the whole guard of \`token-auth\`, µs/op, and no bad result).`);
 out('  A missed target triggers one extra profiled run (`--profile never|auto|always`).');
 out();
 
-const outPath = join(REPO_ROOT, opt.out ?? 'docs/benchmarks.md');
+const outPath = resolve(REPO_ROOT, opt.out ?? 'docs/benchmarks.md'); // an absolute --out stays absolute
 writeFileSync(outPath, md.join('\n'));
-log(`\nwrote ${relative(REPO_ROOT, outPath)}`);
+log(`\nwrote ${outPath.startsWith(`${REPO_ROOT}/`) ? relative(REPO_ROOT, outPath) : outPath}`);
 for (const t of targets) log(`  ${t.pass === null ? '  -  ' : t.pass ? 'pass ' : 'MISS '} ${t.name}: ${t.figure}`);
 process.exit(0);

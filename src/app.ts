@@ -5,6 +5,7 @@ import type { Config } from './config/schema.js';
 import { EnvelopeCipher } from './crypto/envelope.js';
 import { buildApiServer, buildMetricsServer, type ServeMode } from './http/build-http.js';
 import { IssuedKeyService } from './keys/key-service.js';
+import { ImportedKeyService } from './keys/imported-key-service.js';
 import { createLogger } from './observability/logger.js';
 import { bootstrapDefaultProject, type BootstrapResult } from './projects/bootstrap.js';
 import { ProjectService } from './projects/project-service.js';
@@ -89,6 +90,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   const tokens = new TokenService(store.tokens, clock, ids);
   const issuedKeys = new IssuedKeyService(clock, ids);
+  const importedKeys = new ImportedKeyService(clock, ids);
   const pipeline = new VerifyPipeline(clock);
   const bootstrap = await bootstrapDefaultProject({ store, projects, tokens }, config.projects.default_slug, config.admin_token);
 
@@ -108,6 +110,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     projects,
     tokens,
     issuedKeys,
+    importedKeys,
     pipeline,
     audit,
     operatorAuth: new OperatorAuth(config.operator_token),

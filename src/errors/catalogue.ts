@@ -47,6 +47,8 @@ export const ERROR_CATALOGUE = {
   API_KEY_EXISTS: { http: 409, status: 'ALREADY_EXISTS', description: 'The key (or its request_id) already exists.' },
   PROJECT_EXISTS: { http: 409, status: 'ALREADY_EXISTS', description: 'A project with this slug or custom domain already exists.' },
   API_KEY_ALREADY_REVOKED: { http: 409, status: 'ALREADY_EXISTS', description: 'The key is already revoked; revocation is irreversible.' },
+  ISSUED_KEY_FORMAT: { http: 409, status: 'ALREADY_EXISTS', description: 'The raw key has the format of a Keysmith-issued key; issued keys cannot be imported.' },
+  DERIVED_TOKEN_FORMAT: { http: 409, status: 'FAILED_PRECONDITION', description: 'The raw key has the shape of a derived token (JWT or macaroon) and cannot be imported.' },
   FAILED_PRECONDITION: { http: 409, status: 'FAILED_PRECONDITION', description: 'The key is not in a state that allows this operation (for example rotating a revoked key).' },
   API_KEY_EXPIRED: { http: 409, status: 'FAILED_PRECONDITION', description: 'The parent key of a derive request has expired.' },
   CONFLICT: { http: 409, status: 'ABORTED', description: 'A concurrent change won; retry the request.' },

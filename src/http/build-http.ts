@@ -2,6 +2,9 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { IssuedKeyService } from '../keys/key-service.js';
+import type { ImportedKeyService } from '../keys/imported-key-service.js';
+import { registerImportedKeyRoutes } from './routes/admin/imported-keys.js';
+import { registerRevokeAnyRoute } from './routes/admin/revoke-any.js';
 import type { ProjectService } from '../projects/project-service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Store } from '../store/ports.js';
@@ -36,6 +39,7 @@ export interface HttpDeps {
   projects: ProjectService;
   tokens: TokenService;
   issuedKeys: IssuedKeyService;
+  importedKeys: ImportedKeyService;
   pipeline: VerifyPipeline;
   audit: AuditLog;
   operatorAuth: OperatorAuth;
@@ -105,6 +109,8 @@ export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<F
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (mode === 'all' || mode === 'admin') {
     registerIssuedKeyRoutes(app, { keys: deps.issuedKeys, clock: deps.clock, audit: deps.audit, guard });
+    registerImportedKeyRoutes(app, { keys: deps.importedKeys, projects: deps.projects, clock: deps.clock, audit: deps.audit, guard });
+    registerRevokeAnyRoute(app, { lifecycles: { issued: deps.issuedKeys, imported: deps.importedKeys }, audit: deps.audit, guard });
     registerVerifyRoutes(app, { pipeline: deps.pipeline, clock: deps.clock, audit: deps.audit, guard });
     const operator = {
       projects: deps.projects,

@@ -12,7 +12,7 @@ declare module 'fastify' {
   }
 }
 
-/** preHandler of every operator route: the operator token, then the project named in the path (if any). */
+/** onRequest hook of every operator route: the operator token (before any body parsing), then the project named in the path. */
 export function requireOperator(auth: OperatorAuth, projects: ProjectService) {
   return async (request: FastifyRequest): Promise<void> => {
     auth.authenticate(request.headers.authorization);

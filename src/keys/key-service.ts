@@ -7,8 +7,7 @@ import type { KeyStore } from '../store/ports.js';
 import type { KeyPatch, KeyRecord, RateLimitPolicy, Revocation, Visibility } from '../store/records.js';
 import { QuotaExceeded, UniqueViolation } from '../store/store-errors.js';
 import { buildIssuedKey } from './key-format.js';
-import { type KeyFilter } from './list-filter.js';
-import { decodePageToken, encodePageToken } from './page-token.js';
+import { type KeyChangeListener, KeyLifecycle, quotaExceeded } from './key-lifecycle.js';
 
 export interface IssueInput {
   name?: string;
@@ -31,29 +30,15 @@ export interface RotateInput {
   visibility?: Visibility;
 }
 
-export const DEFAULT_PAGE_SIZE = 50;
-
-/** 402 with the figures a client needs to explain the refusal (SPEC §3). */
-export const quotaExceeded = (e: QuotaExceeded): AppError =>
-  new AppError('API_KEY_QUOTA_EXCEEDED', `The project's plan allows ${e.limit} active API keys.`, {
-    limit: String(e.limit),
-    current_usage: String(e.current),
-  });
-export const MAX_PAGE_SIZE = 1000;
-
-/** Called after every change that must reach caches (this node now, other nodes via the bus). */
-export type KeyChangeListener = (projectId: string, keyId: string) => void;
 
 /**
- * The issued-key lifecycle: issue, get, list, update, rotate, revoke. Every method takes the caller's
- * ProjectContext and a KeyStore already bound to that project.
+ * The issued-key lifecycle: issue and rotate here; get, list, update, revoke come from KeyLifecycle.
+ * Every method takes the caller's ProjectContext and a KeyStore already bound to that project.
  */
-export class IssuedKeyService {
-  constructor(
-    private readonly clock: Clock,
-    private readonly ids: IdSource,
-    private readonly onChange: KeyChangeListener = () => {},
-  ) {}
+export class IssuedKeyService extends KeyLifecycle {
+  constructor(clock: Clock, ids: IdSource, onChange?: KeyChangeListener) {
+    super('issued', clock, ids, onChange);
+  }
 
   private mint(ctx: ProjectContext, visibility: Visibility, now: number): { keyId: string; secret: string; prefix: string } {
     const keys = hmacKeysAt(ctx, now);
@@ -108,32 +93,6 @@ export class IssuedKeyService {
     return { key, secret };
   }
 
-  async get(store: KeyStore, keyId: string): Promise<KeyRecord> {
-    const key = await store.getByKind('issued', keyId);
-    if (!key) throw keyNotFound();
-    return key;
-  }
-
-  async list(
-    ctx: ProjectContext,
-    store: KeyStore,
-    q: { pageSize?: number; pageToken?: string; filterText: string; filter: KeyFilter },
-  ): Promise<{ keys: KeyRecord[]; nextPageToken: string }> {
-    const size = !q.pageSize || q.pageSize <= 0 ? DEFAULT_PAGE_SIZE : Math.min(q.pageSize, MAX_PAGE_SIZE);
-    const after = q.pageToken ? decodePageToken(ctx, 'issued', q.pageToken, q.filterText) : undefined;
-    const rows = await store.list({ kind: 'issued', ...q.filter, afterKeyId: after, limit: size + 1, now: this.clock.now() });
-    const page = rows.slice(0, size);
-    const next = rows.length > size ? encodePageToken(ctx, 'issued', page[page.length - 1].keyId, q.filterText) : '';
-    return { keys: page, nextPageToken: next };
-  }
-
-  async update(ctx: ProjectContext, store: KeyStore, keyId: string, patch: KeyPatch): Promise<KeyRecord> {
-    const updated = await store.update('issued', keyId, patch, this.clock.now());
-    if (!updated) throw keyNotFound();
-    this.onChange(ctx.id, keyId);
-    return updated;
-  }
-
   async rotate(ctx: ProjectContext, store: KeyStore, keyId: string, input: RotateInput): Promise<{ key: KeyRecord; secret: string; old: KeyRecord }> {
     const now = this.clock.now();
     const old = await this.get(store, keyId);
@@ -163,11 +122,4 @@ export class IssuedKeyService {
     return { key: replacement, secret, old: oldAfter };
   }
 
-  async revoke(ctx: ProjectContext, store: KeyStore, keyId: string, r: { reason: Revocation['reason']; description: string | null }): Promise<void> {
-    const key = await this.get(store, keyId);
-    if (key.status === 'revoked') throw new AppError('API_KEY_ALREADY_REVOKED', 'The key is already revoked.');
-    const ok = await store.revoke('issued', keyId, { ...r, at: this.clock.now() });
-    if (!ok) throw new AppError('API_KEY_ALREADY_REVOKED', 'The key is already revoked.');
-    this.onChange(ctx.id, keyId);
-  }
 }

@@ -11,7 +11,7 @@ import type { SigningAlgorithm } from './key-material.js';
 import type { ProjectContext } from './project-context.js';
 import { ProjectSecrets, type SigningRotationMode } from './project-secrets.js';
 import { defaultSettings, type ProjectSettings, withDefaults } from './settings.js';
-import { mergePatch, validateSettings } from './settings-validate.js';
+import { fillMissing, mergePatch, validateSettings } from './settings-validate.js';
 
 const CONTEXT_TTL_MS = 30_000; // safety net for changes made on another node
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -49,7 +49,8 @@ export class ProjectService {
   }
 
   plan(name: string): Plan {
-    const plan = this.plans[name];
+    // Own properties only: "toString" or "__proto__" must not resolve to an Object.prototype member.
+    const plan = Object.hasOwn(this.plans, name) ? this.plans[name] : undefined;
     if (!plan) throw invalidArgument(`Unknown plan "${name}"; known plans: ${Object.keys(this.plans).join(', ')}.`, 'plan');
     return plan;
   }
@@ -125,6 +126,10 @@ export class ProjectService {
     return this.store.projects.listDomains(id);
   }
 
+  activeKeys(projectId: string): Promise<number> {
+    return this.store.projects.activeKeyCount(projectId);
+  }
+
   /** Active (non-revoked) keys against the plan's limit. */
   async usage(project: ProjectRecord): Promise<{ activeKeys: number; maxActiveKeys: number | null }> {
     return { activeKeys: await this.store.projects.activeKeyCount(project.id), maxActiveKeys: this.plan(project.plan).max_active_keys };
@@ -144,7 +149,10 @@ export class ProjectService {
   async patchSettings(id: string, patch: unknown): Promise<ProjectSettings> {
     const project = await this.get(id);
     const current = withDefaults(project.settings, this.defaults);
-    const next = validateSettings(withDefaults(mergePatch(current, patch) as Record<string, unknown>, this.defaults), this.plan(project.plan));
+    // Merge, refill only what a `null` removed, then validate the whole: wrong types and unknown fields
+    // are refused (400) instead of being reset or dropped, and nothing is written unless all is valid.
+    const merged = fillMissing(mergePatch(current, patch), defaultSettings(this.defaults));
+    const next = validateSettings(merged, this.plan(project.plan));
     await this.store.projects.updateSettings(id, next as unknown as Record<string, unknown>, this.clock.now());
     this.evict(id);
     return next;

@@ -4,6 +4,8 @@ import { Type } from 'typebox';
 const Prefix = Type.String({ pattern: '^[a-zA-Z0-9_]{1,16}$' });
 const MacaroonPrefix = Type.String({ pattern: '^[a-zA-Z0-9_]{1,8}$' });
 const Dur = Type.String({ maxLength: 32 });
+/** Printable: the issuer is copied into tokens and responses. */
+const Issuer = Type.String({ minLength: 1, maxLength: 512, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
 const obj = <T extends Record<string, any>>(props: T) => Type.Object(props, { additionalProperties: false });
 
 export const ProjectSettingsSchema = obj({
@@ -18,8 +20,8 @@ export const ProjectSettingsSchema = obj({
     max_ttl: Dur,
   }),
   credentials: obj({
-    issuer: Type.String({ minLength: 1, maxLength: 512 }),
-    issuer_retired: Type.Array(obj({ value: Type.String({ minLength: 1, maxLength: 512 }), expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) }), {
+    issuer: Issuer,
+    issuer_retired: Type.Array(obj({ value: Issuer, expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) }), {
       maxItems: 20,
     }),
     clock_skew: Dur,

@@ -9,15 +9,31 @@ import { ProjectSettingsSchema } from './settings-schema.js';
 const check = Compile(ProjectSettingsSchema);
 const DAY = 86_400_000;
 
+const MAX_PATCH_DEPTH = 8; // the settings are 4 levels deep; anything deeper is hostile or a mistake
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 /** RFC 7396 JSON merge patch: objects merge, everything else replaces, null removes (defaults refill). */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
-    if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
+export function mergePatch(target: unknown, patch: unknown, depth = 0): unknown {
+  if (!isObject(patch)) return patch;
+  if (depth >= MAX_PATCH_DEPTH) throw invalidArgument(`The patch is nested deeper than ${MAX_PATCH_DEPTH} levels.`);
+  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype') throw invalidArgument(`unknown setting "${k}"`, k);
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    else out[k] = mergePatch(out[k], v, depth + 1);
   }
+  return out;
+}
+
+/**
+ * Puts back what is missing (a `null` in a merge patch removes a setting: its default returns), and
+ * nothing else: wrong types and unknown keys stay, for validateSettings to refuse.
+ */
+export function fillMissing(value: unknown, defaults: unknown): unknown {
+  if (!isObject(value) || !isObject(defaults)) return value === undefined ? defaults : value;
+  const out: Record<string, unknown> = { ...value };
+  for (const [k, d] of Object.entries(defaults)) out[k] = k in value ? fillMissing(value[k], d) : d;
   return out;
 }
 

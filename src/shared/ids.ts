@@ -18,8 +18,36 @@ export function uuidV7(nowMs: number, random: Buffer = randomBytes(10)): string 
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+/**
+ * UUIDv7 ids that are strictly increasing within this process (RFC 9562 §6.2, method 1): within one
+ * millisecond — or if the clock steps back — the 12-bit rand_a field is a counter, so events recorded
+ * in the same millisecond still list in order. Across nodes, order within a millisecond is arbitrary.
+ */
+export function monotonicUuidV7(): (nowMs: number) => string {
+  let lastMs = -1;
+  let seq = 0;
+  return (nowMs) => {
+    let ms = Math.floor(nowMs);
+    if (ms > lastMs) {
+      lastMs = ms;
+      seq = 0;
+    } else {
+      ms = lastMs;
+      seq++;
+      if (seq > 0xfff) {
+        lastMs = ms = lastMs + 1; // counter exhausted: borrow the next millisecond
+        seq = 0;
+      }
+    }
+    const random = randomBytes(10);
+    random[0] = (seq >> 8) & 0x0f;
+    random[1] = seq & 0xff;
+    return uuidV7(ms, random);
+  };
+}
+
 export const systemIds: IdSource = {
   uuid: () => randomUUID(),
-  timeUuid: (nowMs) => uuidV7(nowMs),
+  timeUuid: monotonicUuidV7(),
   secret: (bytes) => randomBytes(bytes),
 };

@@ -16,10 +16,20 @@ export interface KeyReader {
   getById(keyId: string): Promise<KeyRecord | undefined>;
   /** Imported keys: by the tenant-bound hash of the raw key. */
   getByLookupHash(lookupHash: string): Promise<KeyRecord | undefined>;
+  /**
+   * Imported keys, one round trip: the record whose lookup hash is either of `hashes` (the tenant-bound
+   * hash first, then a legacy digest). When both exist the first hash wins.
+   */
+  getByAnyLookupHash(hashes: readonly [string, string]): Promise<KeyRecord | undefined>;
+}
+
+/** Upgrades a legacy (plain SHA-256) lookup hash to the tenant-bound form after a successful verify. */
+export interface LegacyHashUpgrader {
+  upgradeLookupHash(keyId: string, from: string, to: string): Promise<void>;
 }
 
 /** Write side of keys, bound to one project. */
-export interface KeyStore extends KeyReader {
+export interface KeyStore extends KeyReader, LegacyHashUpgrader {
   getByKind(kind: KeyKind, keyId: string): Promise<KeyRecord | undefined>;
   getByRequestId(kind: KeyKind, requestId: string): Promise<KeyRecord | undefined>;
   list(query: ListQuery): Promise<KeyRecord[]>;
@@ -29,6 +39,16 @@ export interface KeyStore extends KeyReader {
    * (exact under concurrency, across nodes). Throws UniqueViolation on a duplicate id, request id or hash.
    */
   insert(record: KeyRecord, maxActive?: number | null): Promise<void>;
+  /**
+   * Batch insert in one transaction: reserves as many active-key slots as the quota allows (all of
+   * them with `maxActive` null), inserts that many records from the front of `records`, and returns
+   * how many were inserted. Throws UniqueViolation (and inserts nothing) if any record collides.
+   */
+  insertMany(records: KeyRecord[], maxActive: number | null): Promise<number>;
+  /** Existing keys of `kind` among these lookup hashes or request ids (one query each). */
+  findExisting(kind: KeyKind, lookupHashes: string[], requestIds: string[]): Promise<KeyRecord[]>;
+  /** Hard delete; frees the quota slot if the key was active. False if no such key of that kind. */
+  delete(kind: KeyKind, keyId: string): Promise<boolean>;
   /** Applies the patch; returns the updated record, or undefined if no such key of that kind. */
   update(kind: KeyKind, keyId: string, patch: KeyPatch, now: number): Promise<KeyRecord | undefined>;
   /** Revokes only if currently active; returns false if the key was not active (or absent). */

@@ -21,6 +21,11 @@ const unauthenticated = () => new AppError('UNAUTHENTICATED', 'A valid project A
  */
 export class TokenService {
   private readonly cache = new LRUCache<string, Principal | false>({ max: 10_000, ttl: CACHE_TTL_MS });
+  /**
+   * Tokens revoked on this node in the last CACHE_TTL_MS: a lookup that read the store just before the
+   * revoke committed must not put the token back into the cache as valid.
+   */
+  private readonly revoked = new LRUCache<string, true>({ max: 10_000, ttl: CACHE_TTL_MS });
 
   constructor(
     private readonly tokens: TokenStore,
@@ -70,14 +75,16 @@ export class TokenService {
       this.cache.set(hash, principal);
     }
     // A cached principal still honours its own expiry to the millisecond.
-    if (!principal || (principal.expiresAt !== null && principal.expiresAt <= this.clock.now())) throw unauthenticated();
+    if (!principal || (principal.expiresAt !== null && principal.expiresAt <= this.clock.now()) || this.revoked.has(principal.tokenId)) throw unauthenticated();
     return principal;
   }
 
   /** Revokes at once on this node (other nodes: within CACHE_TTL_MS). Throws TOKEN_NOT_FOUND / 409. */
   async revoke(projectId: string, tokenId: string): Promise<void> {
+    this.revoked.set(tokenId, true); // before the write: no request may slip through once we start
     const ok = await this.tokens.revoke(projectId, tokenId, this.clock.now());
     if (!ok) {
+      this.revoked.delete(tokenId); // nothing changed (unknown here, or already revoked in the store)
       const exists = (await this.tokens.listForProject(projectId)).some((t) => t.tokenId === tokenId);
       if (!exists) throw new AppError('TOKEN_NOT_FOUND', 'No such project API token.');
       throw new AppError('FAILED_PRECONDITION', 'The token is already revoked.');

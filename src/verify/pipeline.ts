@@ -1,9 +1,9 @@
 import { classifyCredential } from '../keys/key-format.js';
 import type { ProjectContext } from '../projects/project-context.js';
 import type { Clock } from '../shared/clock.js';
-import type { KeyReader } from '../store/ports.js';
+import type { KeyReader, LegacyHashUpgrader } from '../store/ports.js';
 import { checkRecord } from './check-record.js';
-import { importedKeyHash } from './imported-hash.js';
+import { importedKeyHash, legacyKeyHash } from './imported-hash.js';
 import { proveIssuedKey } from './prove-issued.js';
 import { fail, MESSAGES, type VerifyOutcome } from './verify-result.js';
 
@@ -15,7 +15,7 @@ import { fail, MESSAGES, type VerifyOutcome } from './verify-result.js';
 export class VerifyPipeline {
   constructor(private readonly clock: Clock) {}
 
-  async verify(ctx: ProjectContext, keys: KeyReader, credential: string): Promise<VerifyOutcome> {
+  async verify(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, credential: string): Promise<VerifyOutcome> {
     if (credential.length === 0) return fail('empty', 'VERIFICATION_ERROR_INVALID_FORMAT', MESSAGES.empty);
     const now = this.clock.now();
     const type = classifyCredential(credential, ctx.macaroonPrefixes);
@@ -27,8 +27,14 @@ export class VerifyPipeline {
         return checkRecord(type, key?.kind === 'issued' ? key : undefined, now);
       }
       case 'imported': {
-        const key = await keys.getByLookupHash(importedKeyHash(ctx.id, credential));
-        return checkRecord(type, key, now);
+        const tenantHash = importedKeyHash(ctx.id, credential);
+        const legacy = legacyKeyHash(credential);
+        const key = await keys.getByAnyLookupHash([tenantHash, legacy]);
+        const outcome = checkRecord(type, key, now);
+        // A key imported from a SHA-256 digest: possession is now proven, so bind it to the project
+        // (one write per key, ever; off the response path, a failure just retries next time).
+        if (outcome.valid && key?.lookupHash === legacy) void keys.upgradeLookupHash(key.keyId, legacy, tenantHash).catch(() => {});
+        return outcome;
       }
       default:
         // Derived JWTs and macaroons are verified statelessly once derivation ships; until then no

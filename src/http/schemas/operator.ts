@@ -3,13 +3,16 @@ import { ProjectSettingsSchema } from '../../projects/settings-schema.js';
 import { Duration, Text, Timestamp } from './common.js';
 
 /** Wire schemas of the operator API (/operator/v1, docs/operator-api.md). Closed objects: unknown fields are 400. */
+/** Printable text only: names end up in tables, logs and the console. */
+const Name = Type.String({ maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]*$', description: 'Up to 255 characters, no control characters.' });
+const Printable = (maxLength: number) => Type.String({ maxLength, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
 const Slug = Type.String({ maxLength: 63, description: 'Lowercase letters, digits and dashes; 1–63 characters.' });
 const PlanName = Text(32, 'A plan name from the `plans` config.');
 const Domains = Type.Array(Text(253), { maxItems: 50, description: 'Custom domains resolving to this project on the public endpoints.' });
 const Algorithm = Type.Union([Type.Literal('EdDSA'), Type.Literal('ES256'), Type.Literal('RS256')]);
 
 export const ProjectRef = Type.Object({ project: Type.String({ maxLength: 128 }) });
-export const ProjectTokenRef = Type.Object({ project: Type.String({ maxLength: 128 }), token_id: Type.String({ maxLength: 128 }) });
+export const ProjectTokenRef = Type.Object({ project: Type.String({ maxLength: 128 }), token_id: Printable(128) });
 
 export const ProjectSchema = Type.Object(
   {
@@ -29,7 +32,7 @@ export const ProjectSchema = Type.Object(
 export const CreateProjectRequest = Type.Object(
   {
     slug: Slug,
-    name: Type.Optional(Text(256)),
+    name: Type.Optional(Name),
     plan: Type.Optional(PlanName),
     custom_domains: Type.Optional(Domains),
     enable_api_keys: Type.Optional(Type.Boolean({ description: 'Enable API keys right away (default false).' })),
@@ -38,7 +41,7 @@ export const CreateProjectRequest = Type.Object(
 );
 
 export const UpdateProjectRequest = Type.Object(
-  { name: Type.Optional(Text(256)), plan: Type.Optional(PlanName), custom_domains: Type.Optional(Domains) },
+  { name: Type.Optional(Name), plan: Type.Optional(PlanName), custom_domains: Type.Optional(Domains) },
   { additionalProperties: false },
 );
 
@@ -86,7 +89,7 @@ export const TokenSchema = Type.Object(
   { $id: 'ProjectApiToken' },
 );
 export const CreateTokenRequest = Type.Object(
-  { name: Text(256), permissions: Type.Array(Permission, { minItems: 1, maxItems: 3 }), ttl: Type.Optional(Duration) },
+  { name: Name, permissions: Type.Array(Permission, { minItems: 1, maxItems: 3 }), ttl: Type.Optional(Duration) },
   { additionalProperties: false },
 );
 export const CreateTokenResponse = Type.Object({ token: TokenSchema, secret: Type.String() });
@@ -96,9 +99,9 @@ export const AuditQuerySchema = Type.Object(
   {
     page_size: Type.Optional(Type.String({ maxLength: 10 })),
     page_token: Type.Optional(Type.String({ maxLength: 512 })),
-    action: Type.Optional(Text(64)),
-    key_id: Type.Optional(Text(64)),
-    actor: Type.Optional(Text(64)),
+    action: Type.Optional(Printable(64)),
+    key_id: Type.Optional(Printable(64)),
+    actor: Type.Optional(Printable(64)),
   },
   { additionalProperties: false },
 );

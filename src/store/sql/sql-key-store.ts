@@ -12,6 +12,7 @@ import { KEY_COLUMNS, type KeyRow, keyToRow, reasonToNumber, rowToKey, STATUS_AC
 export interface HotQueries {
   byId: CompiledQuery;
   byLookupHash: CompiledQuery;
+  byAnyLookupHash: CompiledQuery;
 }
 
 export function compileHotQueries(dialect: SqlDialect): HotQueries {
@@ -19,6 +20,7 @@ export function compileHotQueries(dialect: SqlDialect): HotQueries {
   return {
     byId: base().where('key_id', '=', '?').compile(),
     byLookupHash: base().where('lookup_hash', '=', '?').compile(),
+    byAnyLookupHash: base().where('lookup_hash', 'in', ['?', '?']).compile(),
   };
 }
 
@@ -50,6 +52,100 @@ export class SqlKeyStore implements KeyStore {
   async getByLookupHash(lookupHash: string): Promise<KeyRecord | undefined> {
     const rows = await this.dialect.fastQuery<KeyRow>({ ...this.hot.byLookupHash, parameters: [this.projectId, lookupHash] });
     return rows[0] ? rowToKey(rows[0]) : undefined;
+  }
+
+  async getByAnyLookupHash(hashes: readonly [string, string]): Promise<KeyRecord | undefined> {
+    const rows = await this.dialect.fastQuery<KeyRow>({ ...this.hot.byAnyLookupHash, parameters: [this.projectId, hashes[0], hashes[1]] });
+    if (!rows.length) return undefined;
+    const row = rows.length > 1 ? (rows.find((r) => r.lookup_hash === hashes[0]) ?? rows[0]) : rows[0];
+    return rowToKey(row);
+  }
+
+  upgradeLookupHash(keyId: string, from: string, to: string): Promise<void> {
+    return this.run(async () => {
+      await this.db
+        .updateTable('api_keys')
+        .set({ lookup_hash: to })
+        .where('project_id', '=', this.projectId)
+        .where('key_id', '=', keyId)
+        .where('lookup_hash', '=', from)
+        .execute();
+    });
+  }
+
+  findExisting(kind: KeyKind, lookupHashes: string[], requestIds: string[]): Promise<KeyRecord[]> {
+    return this.run(async () => {
+      const out: KeyRecord[] = [];
+      // Chunks keep every statement far below each database's bound-parameter limit.
+      for (let i = 0; i < lookupHashes.length; i += 500) {
+        const rows = await this.db
+          .selectFrom('api_keys')
+          .select(KEY_COLUMNS)
+          .where('project_id', '=', this.projectId)
+          .where('lookup_hash', 'in', lookupHashes.slice(i, i + 500))
+          .execute();
+        out.push(...rows.map(rowToKey));
+      }
+      for (let i = 0; i < requestIds.length; i += 500) {
+        const rows = await this.db
+          .selectFrom('api_keys')
+          .select(KEY_COLUMNS)
+          .where('project_id', '=', this.projectId)
+          .where('kind', '=', kind)
+          .where('request_id', 'in', requestIds.slice(i, i + 500))
+          .execute();
+        out.push(...rows.map(rowToKey));
+      }
+      return out;
+    });
+  }
+
+  insertMany(records: KeyRecord[], maxActive: number | null): Promise<number> {
+    if (!records.length) return Promise.resolve(0);
+    return this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        // Lock the counter row (SQLite: the transaction's write lock serialises writers instead), then
+        // take as many slots as the quota leaves.
+        let q = trx.selectFrom('project_usage').select('active_keys').where('project_id', '=', this.projectId);
+        if (this.dialect.capabilities.lockForUpdate) q = q.forUpdate();
+        const row = await q.executeTakeFirst();
+        const current = row ? Number(row.active_keys) : await this.countActive(trx);
+        const allowed = maxActive == null ? records.length : Math.max(0, Math.min(records.length, maxActive - current));
+        if (allowed === 0) return 0;
+        if (row)
+          await trx
+            .updateTable('project_usage')
+            .set({ active_keys: current + allowed })
+            .where('project_id', '=', this.projectId)
+            .execute();
+        else await trx.insertInto('project_usage').values({ project_id: this.projectId, active_keys: current + allowed }).execute();
+        // 21 columns per row: 200 rows per statement stays under SQLite's and MySQL's parameter limits.
+        const rows = records.slice(0, allowed).map((r) => keyToRow(this.projectId, r));
+        for (let i = 0; i < rows.length; i += 200) await trx.insertInto('api_keys').values(rows.slice(i, i + 200)).execute();
+        return allowed;
+      }),
+    );
+  }
+
+  delete(kind: KeyKind, keyId: string): Promise<boolean> {
+    return this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        // Locked, so a concurrent revoke cannot make both of us decrement the counter.
+        let q = trx.selectFrom('api_keys').select('status').where('project_id', '=', this.projectId).where('kind', '=', kind).where('key_id', '=', keyId);
+        if (this.dialect.capabilities.lockForUpdate) q = q.forUpdate();
+        const key = await q.executeTakeFirst();
+        if (!key) return false;
+        const res = await trx
+          .deleteFrom('api_keys')
+          .where('project_id', '=', this.projectId)
+          .where('kind', '=', kind)
+          .where('key_id', '=', keyId)
+          .executeTakeFirst();
+        if (Number(res.numDeletedRows) !== 1) return false;
+        if (Number(key.status) === STATUS_ACTIVE) await this.decrementActive(trx);
+        return true;
+      }),
+    );
   }
 
   async getByKind(kind: KeyKind, keyId: string): Promise<KeyRecord | undefined> {

@@ -1,6 +1,5 @@
 import type {} from '@fastify/swagger';
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
-import { invalidArgument } from '../../../errors/app-error.js';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { IssuedKeyService } from '../../../keys/key-service.js';
 import { cleanCidrs, cleanMetadata, cleanRateLimit, cleanScopes, cleanText, parseRevocation, parseVisibility, resolveTtl } from '../../../keys/key-input.js';
 import { toApiKey } from '../../../keys/key-view.js';
@@ -10,6 +9,7 @@ import type { AuditLog } from '../../../audit/audit-log.js';
 import { auditRequest } from '../../operator.js';
 import type { Permission } from '../../../tenancy/permissions.js';
 import { pathKeyId } from '../../key-id.js';
+import { pageSizeOf } from '../../page-size.js';
 import { ErrorSchema } from '../../schemas/common.js';
 import {
   IssueRequest,
@@ -31,7 +31,7 @@ export interface IssuedKeyRouteDeps {
   keys: IssuedKeyService;
   clock: Clock;
   audit: AuditLog;
-  guard: (p: Permission) => preHandlerAsyncHookHandler;
+  guard: (p: Permission) => onRequestAsyncHookHandler;
 }
 
 const BASE = '/v2alpha1/admin/issuedApiKeys';
@@ -55,7 +55,7 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
 
   app.post<{ Body: IssueBody }>(
     BASE,
-    { schema: { operationId: 'adminIssueApiKey', tags, body: IssueRequest, response: { 201: IssueResponse, ...errors } }, preHandler: guard('admin') },
+    { schema: { operationId: 'adminIssueApiKey', tags, body: IssueRequest, response: { 201: IssueResponse, ...errors } }, onRequest: guard('admin') },
     async (request, reply) => {
       const { ctx, keys: store } = tenantOf(request);
       const b = request.body;
@@ -79,12 +79,11 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
 
   app.get<{ Querystring: { page_size?: string; page_token?: string; filter?: string } }>(
     BASE,
-    { schema: { operationId: 'adminListIssuedApiKeys', tags, querystring: ListQuery, response: { 200: ListIssuedResponse, ...errors } }, preHandler: guard('read') },
+    { schema: { operationId: 'adminListIssuedApiKeys', tags, querystring: ListQuery, response: { 200: ListIssuedResponse, ...errors } }, onRequest: guard('read') },
     async (request) => {
       const { ctx, keys: store } = tenantOf(request);
       const q = request.query;
-      const pageSize = q.page_size === undefined || q.page_size === '' ? undefined : /^-?\d{1,9}$/.test(q.page_size) ? Number(q.page_size) : Number.NaN;
-      if (Number.isNaN(pageSize)) throw invalidArgument('page_size must be an integer.', 'page_size');
+      const pageSize = pageSizeOf(q.page_size);
       const filterText = q.filter ?? '';
       const page = await keys.list(ctx, store, { pageSize, pageToken: q.page_token || undefined, filterText, filter: parseFilter(filterText) });
       const now = clock.now();
@@ -94,7 +93,7 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
 
   app.get<{ Params: { key_id: string } }>(
     `${BASE}/:key_id(^[^:/]+)`,
-    { schema: { operationId: 'adminGetIssuedApiKey', tags, params: KeyIdParams, response: { 200: IssuedApiKeySchema, ...errors } }, preHandler: guard('read') },
+    { schema: { operationId: 'adminGetIssuedApiKey', tags, params: KeyIdParams, response: { 200: IssuedApiKeySchema, ...errors } }, onRequest: guard('read') },
     async (request) => {
       const { keys: store } = tenantOf(request);
       return toApiKey(await keys.get(store, pathKeyId(request.params.key_id)), clock.now());
@@ -105,7 +104,7 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
     `${BASE}/:key_id(^[^:/]+)`,
     {
       schema: { operationId: 'adminUpdateIssuedApiKey', tags, params: KeyIdParams, querystring: UpdateMaskQuery, body: UpdateRequest, response: { 200: IssuedApiKeySchema, ...errors } },
-      preHandler: guard('admin'),
+      onRequest: guard('admin'),
     },
     async (request) => {
       const { ctx, keys: store } = tenantOf(request);
@@ -119,7 +118,7 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
 
   app.post<{ Params: { key_id: string }; Body: IssueBody }>(
     `${BASE}/:key_id(^[^:/]+)::rotate`,
-    { schema: { operationId: 'adminRotateIssuedApiKey', tags, params: KeyIdParams, body: RotateRequest, response: { 201: RotateResponse, ...errors } }, preHandler: guard('admin') },
+    { schema: { operationId: 'adminRotateIssuedApiKey', tags, params: KeyIdParams, body: RotateRequest, response: { 201: RotateResponse, ...errors } }, onRequest: guard('admin') },
     async (request, reply) => {
       const { ctx, keys: store } = tenantOf(request);
       const b = request.body;
@@ -140,7 +139,7 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
 
   const revoke = (operationId: string) => ({
     schema: { operationId, tags, params: KeyIdParams, body: RevokeRequest, response: { 204: { type: 'null', description: 'Revoked.' }, ...errors } },
-    preHandler: guard('admin'),
+    onRequest: guard('admin'),
   });
   const revokeHandler = async (request: { params: { key_id: string }; body: { reason?: string; description?: string } } & Parameters<typeof tenantOf>[0], reply: { code(n: number): { send(): unknown } }) => {
     const { ctx, keys: store } = tenantOf(request);
@@ -152,5 +151,4 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
     return reply.code(204).send();
   };
   app.post(`${BASE}/:key_id(^[^:/]+)::revoke`, revoke('adminRevokeIssuedApiKey'), revokeHandler as never);
-  app.post('/v2alpha1/admin/apiKeys/:key_id(^[^:/]+)::revoke', revoke('adminRevokeApiKey'), revokeHandler as never);
 }

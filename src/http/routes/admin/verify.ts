@@ -1,4 +1,4 @@
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { AuditLog } from '../../../audit/audit-log.js';
 import type { Clock } from '../../../shared/clock.js';
 import type { Permission } from '../../../tenancy/permissions.js';
@@ -12,7 +12,7 @@ export interface VerifyRouteDeps {
   pipeline: VerifyPipeline;
   audit: AuditLog;
   clock: Clock;
-  guard: (p: Permission) => preHandlerAsyncHookHandler;
+  guard: (p: Permission) => onRequestAsyncHookHandler;
 }
 
 /** POST /v2alpha1/admin/apiKeys:verify — always 200 with is_valid; only a malformed body is a 400. */
@@ -21,7 +21,7 @@ export function registerVerifyRoutes(app: FastifyInstance, deps: VerifyRouteDeps
     '/v2alpha1/admin/apiKeys::verify',
     {
       schema: { operationId: 'adminVerifyApiKey', tags: ['verification'], body: VerifyRequest, response: { 200: VerifyResponse, default: ErrorSchema } },
-      preHandler: deps.guard('verify'),
+      onRequest: deps.guard('verify'),
     },
     async (request) => {
       const { ctx, keys } = tenantOf(request);

@@ -21,7 +21,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: OperatorRouteDep
         querystring: AuditQuerySchema,
         response: { 200: ListAuditResponse, default: ErrorSchema },
       },
-      preHandler: guard,
+      onRequest: guard,
     },
     async (request) => {
       const p = projectOf(request);

@@ -28,7 +28,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: OperatorRouteDe
 
   app.get(
     `${PROJECT_PATH}/config`,
-    { schema: { operationId: 'operatorGetConfig', tags, security, params: ProjectRef, response: { 200: ConfigResponse, ...errors } }, preHandler: guard },
+    { schema: { operationId: 'operatorGetConfig', tags, security, params: ProjectRef, response: { 200: ConfigResponse, ...errors } }, onRequest: guard },
     async (request) => ({ config: projects.settingsOf(projectOf(request)) }),
   );
 
@@ -36,7 +36,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: OperatorRouteDe
     `${PROJECT_PATH}/config`,
     {
       schema: { operationId: 'operatorPatchConfig', tags, security, params: ProjectRef, body: ConfigPatch, response: { 200: ConfigResponse, ...errors } },
-      preHandler: guard,
+      onRequest: guard,
     },
     async (request) => {
       const p = projectOf(request);
@@ -57,7 +57,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: OperatorRouteDe
         body: RotateHmacRequest,
         response: { 200: HmacSecretsResponse, ...errors },
       },
-      preHandler: guard,
+      onRequest: guard,
     },
     async (request) => {
       const p = projectOf(request);
@@ -83,7 +83,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: OperatorRouteDe
 
   app.get(
     `${PROJECT_PATH}/signingKeys`,
-    { schema: { operationId: 'operatorListSigningKeys', tags, security, params: ProjectRef, response: { 200: SigningKeysResponse, ...errors } }, preHandler: guard },
+    { schema: { operationId: 'operatorListSigningKeys', tags, security, params: ProjectRef, response: { 200: SigningKeysResponse, ...errors } }, onRequest: guard },
     async (request) => ({ signing_keys: await signingKeys(projectOf(request).id) }),
   );
 
@@ -98,7 +98,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: OperatorRouteDe
         body: RotateSigningRequest,
         response: { 200: SigningKeysResponse, ...errors },
       },
-      preHandler: guard,
+      onRequest: guard,
     },
     async (request) => {
       const p = projectOf(request);

@@ -1,8 +1,6 @@
 import { openToken, sealToken } from '../../../crypto/sealed-token.js';
-import { AppError, invalidArgument } from '../../../errors/app-error.js';
+import { AppError } from '../../../errors/app-error.js';
 
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 1000;
 
 /**
  * Opaque keyset cursors of the operator lists (projects, tokens' audit events): AES-GCM under a key
@@ -23,10 +21,4 @@ export class OperatorCursors {
   }
 }
 
-/** `page_size` as a query string: absent or ≤ 0 → default, clamped to the maximum, non-integer → 400. */
-export function pageSizeOf(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return DEFAULT_PAGE_SIZE;
-  if (!/^-?\d{1,9}$/.test(raw)) throw invalidArgument('page_size must be an integer.', 'page_size');
-  const n = Number(raw);
-  return n <= 0 ? DEFAULT_PAGE_SIZE : Math.min(n, MAX_PAGE_SIZE);
-}
+export { pageSizeOf } from '../../page-size.js';

@@ -1,4 +1,4 @@
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { AuditLog } from '../../../audit/audit-log.js';
 import type { SigningAlgorithm } from '../../../projects/key-material.js';
 import { ProjectService } from '../../../projects/project-service.js';
@@ -22,7 +22,7 @@ export interface OperatorRouteDeps {
   projects: ProjectService;
   audit: AuditLog;
   cursors: OperatorCursors;
-  guard: preHandlerAsyncHookHandler;
+  guard: onRequestAsyncHookHandler;
 }
 
 export const OPERATOR_BASE = '/operator/v1/projects';
@@ -38,7 +38,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: OperatorRouteD
 
   app.post<{ Body: { slug: string; name?: string; plan?: string; custom_domains?: string[]; enable_api_keys?: boolean } }>(
     OPERATOR_BASE,
-    { schema: { operationId: 'operatorCreateProject', tags, security, body: CreateProjectRequest, response: { 201: ProjectSchema, ...errors } }, preHandler: guard },
+    { schema: { operationId: 'operatorCreateProject', tags, security, body: CreateProjectRequest, response: { 201: ProjectSchema, ...errors } }, onRequest: guard },
     async (request, reply) => {
       const b = request.body;
       // Check the domains before creating anything, so a bad domain leaves no half-made project.
@@ -63,7 +63,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: OperatorRouteD
 
   app.get<{ Querystring: { page_size?: string; page_token?: string } }>(
     OPERATOR_BASE,
-    { schema: { operationId: 'operatorListProjects', tags, security, querystring: PageQuery, response: { 200: ListProjectsResponse, ...errors } }, preHandler: guard },
+    { schema: { operationId: 'operatorListProjects', tags, security, querystring: PageQuery, response: { 200: ListProjectsResponse, ...errors } }, onRequest: guard },
     async (request) => {
       const size = pageSizeOf(request.query.page_size);
       const after = request.query.page_token ? cursors.decode('projects', request.query.page_token) : undefined;
@@ -78,7 +78,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: OperatorRouteD
 
   app.get(
     PROJECT_PATH,
-    { schema: { operationId: 'operatorGetProject', tags, security, params: ProjectRef, response: { 200: ProjectSchema, ...errors } }, preHandler: guard },
+    { schema: { operationId: 'operatorGetProject', tags, security, params: ProjectRef, response: { 200: ProjectSchema, ...errors } }, onRequest: guard },
     async (request) => view(projectOf(request)),
   );
 
@@ -86,7 +86,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: OperatorRouteD
     PROJECT_PATH,
     {
       schema: { operationId: 'operatorUpdateProject', tags, security, params: ProjectRef, body: UpdateProjectRequest, response: { 200: ProjectSchema, ...errors } },
-      preHandler: guard,
+      onRequest: guard,
     },
     async (request) => {
       const before = projectOf(request);
@@ -99,7 +99,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: OperatorRouteD
 
   app.delete(
     PROJECT_PATH,
-    { schema: { operationId: 'operatorDeleteProject', tags, security, params: ProjectRef, response: { 204: { type: 'null' }, ...errors } }, preHandler: guard },
+    { schema: { operationId: 'operatorDeleteProject', tags, security, params: ProjectRef, response: { 204: { type: 'null' }, ...errors } }, onRequest: guard },
     async (request, reply) => {
       // The project's audit trail goes with it; the deletion itself is in the server log.
       const p = projectOf(request);
@@ -120,7 +120,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: OperatorRouteD
         body: EnableApiKeysRequest,
         response: { 200: EnableApiKeysResponse, ...errors },
       },
-      preHandler: guard,
+      onRequest: guard,
     },
     async (request) => {
       const p = projectOf(request);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { invalidArgument } from '../../../errors/app-error.js';
+import { AppError, invalidArgument } from '../../../errors/app-error.js';
 import { parseTtl } from '../../../shared/duration.js';
 import type { Permission } from '../../../tenancy/permissions.js';
 import type { TokenService } from '../../../tenancy/token-service.js';
@@ -21,7 +21,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: OperatorRouteDep
     `${PROJECT_PATH}/tokens`,
     {
       schema: { operationId: 'operatorCreateToken', tags, security, params: ProjectRef, body: CreateTokenRequest, response: { 201: CreateTokenResponse, ...errors } },
-      preHandler: guard,
+      onRequest: guard,
     },
     async (request, reply) => {
       const p = projectOf(request);
@@ -43,17 +43,19 @@ export function registerTokenRoutes(app: FastifyInstance, deps: OperatorRouteDep
 
   app.get(
     `${PROJECT_PATH}/tokens`,
-    { schema: { operationId: 'operatorListTokens', tags, security, params: ProjectRef, response: { 200: ListTokensResponse, ...errors } }, preHandler: guard },
+    { schema: { operationId: 'operatorListTokens', tags, security, params: ProjectRef, response: { 200: ListTokensResponse, ...errors } }, onRequest: guard },
     async (request) => ({ tokens: (await tokens.list(projectOf(request).id)).map(toToken) }),
   );
 
   app.post<{ Params: { project: string; token_id: string } }>(
     `${PROJECT_PATH}/tokens/:token_id(^[^:/]+)::revoke`,
-    { schema: { operationId: 'operatorRevokeToken', tags, security, params: ProjectTokenRef, response: { 204: { type: 'null' }, ...errors } }, preHandler: guard },
+    { schema: { operationId: 'operatorRevokeToken', tags, security, params: ProjectTokenRef, response: { 204: { type: 'null' }, ...errors } }, onRequest: guard },
     async (request, reply) => {
       const p = projectOf(request);
-      await tokens.revoke(p.id, request.params.token_id);
-      await auditRequest(audit, request, p.id, { action: 'token.revoke', details: { token_id: request.params.token_id } });
+      const tokenId = request.params.token_id.toLowerCase();
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(tokenId)) throw new AppError('TOKEN_NOT_FOUND', 'No such project API token.');
+      await tokens.revoke(p.id, tokenId);
+      await auditRequest(audit, request, p.id, { action: 'token.revoke', details: { token_id: tokenId } });
       reply.code(204);
     },
   );

@@ -1,0 +1,135 @@
+import { AppError, isAppError } from '../errors/app-error.js';
+import type { ErrorReason } from '../errors/catalogue.js';
+import type { ProjectContext } from '../projects/project-context.js';
+import type { KeyStore } from '../store/ports.js';
+import type { KeyRecord } from '../store/records.js';
+import { QuotaExceeded, UniqueViolation } from '../store/store-errors.js';
+import type { ImportInput } from './import-input.js';
+import { ImportedKeyService } from './imported-key-service.js';
+
+export type BatchErrorCode = 'INVALID_ARGUMENT' | 'ALREADY_EXISTS' | 'FAILED_PRECONDITION' | 'INTERNAL' | 'RESOURCE_EXHAUSTED';
+
+export type BatchItemResult =
+  | { index: number; key: KeyRecord; replayed: boolean }
+  | { index: number; code: BatchErrorCode; message: string };
+
+export const MAX_BATCH = 1000;
+
+/** The per-item code of an error (AIP-231 batch semantics). */
+export function batchCodeOf(e: unknown): BatchErrorCode {
+  if (e instanceof QuotaExceeded) return 'RESOURCE_EXHAUSTED';
+  if (!isAppError(e)) return 'INTERNAL';
+  const map: Partial<Record<ErrorReason, BatchErrorCode>> = {
+    API_KEY_EXISTS: 'ALREADY_EXISTS',
+    ISSUED_KEY_FORMAT: 'FAILED_PRECONDITION',
+    DERIVED_TOKEN_FORMAT: 'FAILED_PRECONDITION',
+    API_KEY_QUOTA_EXCEEDED: 'RESOURCE_EXHAUSTED',
+  };
+  return map[e.reason] ?? (e.httpStatus === 400 ? 'INVALID_ARGUMENT' : 'INTERNAL');
+}
+
+const fail = (index: number, code: BatchErrorCode, message: string): BatchItemResult => ({ index, code, message });
+
+/**
+ * Imports up to 1000 keys with per-item results, in a constant number of round trips: one query for
+ * existing hashes and request ids, one transaction that reserves quota slots and inserts every new
+ * key. Order decides who gets the last quota slots and which of two in-batch duplicates wins. If a
+ * concurrent writer makes the bulk insert collide, the batch falls back to one insert per item, so
+ * every item still gets its exact result.
+ */
+export async function importBatch(
+  service: ImportedKeyService,
+  ctx: ProjectContext,
+  store: KeyStore,
+  items: (ImportInput | AppError)[],
+  now: number,
+): Promise<BatchItemResult[]> {
+  const results: (BatchItemResult | undefined)[] = new Array(items.length);
+  const candidates: { index: number; input: ImportInput; record: KeyRecord; hashes: string[] }[] = [];
+  const seenHash = new Map<string, number>();
+  const seenRequest = new Map<string, number>();
+
+  for (const [index, item] of items.entries()) {
+    if (item instanceof AppError) {
+      results[index] = fail(index, batchCodeOf(item), item.message);
+      continue;
+    }
+    const record = service.toRecord(ctx, item, now);
+    const hashes = ImportedKeyService.hashesOf(record, item);
+    const dupOf = hashes.map((h) => seenHash.get(h)).find((i) => i !== undefined) ?? (item.requestId ? seenRequest.get(item.requestId) : undefined);
+    if (dupOf !== undefined) {
+      results[index] = fail(index, 'ALREADY_EXISTS', `Duplicate of the item at index ${dupOf} in this batch.`);
+      continue;
+    }
+    for (const h of hashes) seenHash.set(h, index);
+    if (item.requestId) seenRequest.set(item.requestId, index);
+    candidates.push({ index, input: item, record, hashes });
+  }
+
+  const existing = candidates.length
+    ? await store.findExisting(
+        'imported',
+        candidates.flatMap((c) => c.hashes),
+        candidates.flatMap((c) => (c.input.requestId ? [c.input.requestId] : [])),
+      )
+    : [];
+  const byRequest = new Map(existing.filter((k) => k.requestId).map((k) => [k.requestId as string, k]));
+  const byHash = new Set(existing.map((k) => k.lookupHash));
+  const fresh: typeof candidates = [];
+  for (const c of candidates) {
+    const replay = c.input.requestId ? byRequest.get(c.input.requestId) : undefined;
+    if (replay) results[c.index] = { index: c.index, key: replay, replayed: true };
+    else if (c.hashes.some((h) => byHash.has(h))) results[c.index] = fail(c.index, 'ALREADY_EXISTS', 'This key is already imported in this project.');
+    else fresh.push(c);
+  }
+
+  try {
+    const inserted = await store.insertMany(
+      fresh.map((c) => c.record),
+      ctx.maxActiveKeys,
+    );
+    for (const [i, c] of fresh.entries())
+      results[c.index] =
+        i < inserted
+          ? { index: c.index, key: c.record, replayed: false }
+          : fail(c.index, 'RESOURCE_EXHAUSTED', `The project's plan allows ${ctx.maxActiveKeys} active API keys.`);
+  } catch (e) {
+    if (!(e instanceof UniqueViolation)) throw e;
+    // A concurrent import won a race on some item: redo this batch item by item for exact results.
+    for (const c of fresh) {
+      try {
+        const r = await service.importOne(ctx, store, c.input);
+        results[c.index] = { index: c.index, key: r.key, replayed: r.replayed };
+      } catch (err) {
+        if (!isAppError(err)) throw err;
+        results[c.index] = fail(c.index, batchCodeOf(err), err.message);
+      }
+    }
+  }
+  return results as BatchItemResult[];
+}
+
+/** When every item failed: the dominant (most frequent) code as one API error (Talos semantics). */
+export function dominantError(results: BatchItemResult[], ctx: ProjectContext, activeKeys: number): AppError {
+  const counts = new Map<BatchErrorCode, number>();
+  for (const r of results) if ('code' in r) counts.set(r.code, (counts.get(r.code) ?? 0) + 1);
+  const [code] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? ['INTERNAL'];
+  switch (code) {
+    case 'ALREADY_EXISTS':
+      return new AppError('API_KEY_EXISTS', 'Every key in the batch already exists (or is duplicated within it).');
+    case 'INVALID_ARGUMENT':
+      return new AppError('INVALID_ARGUMENT', `Every item of the batch is invalid; first: ${firstMessage(results, code)}`);
+    case 'FAILED_PRECONDITION':
+      return new AppError('FAILED_PRECONDITION', `No item of the batch can be imported; first: ${firstMessage(results, code)}`);
+    case 'RESOURCE_EXHAUSTED':
+      return new AppError('API_KEY_QUOTA_EXCEEDED', `The project's plan allows ${ctx.maxActiveKeys} active API keys.`, {
+        limit: String(ctx.maxActiveKeys),
+        current_usage: String(activeKeys),
+      });
+    default:
+      return new AppError('INTERNAL', 'The batch import failed.');
+  }
+}
+
+const firstMessage = (results: BatchItemResult[], code: BatchErrorCode) =>
+  (results.find((r) => 'code' in r && r.code === code) as { message: string } | undefined)?.message ?? '';

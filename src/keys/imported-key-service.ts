@@ -1,0 +1,87 @@
+import { AppError, keyNotFound } from '../errors/app-error.js';
+import type { ProjectContext } from '../projects/project-context.js';
+import type { Clock } from '../shared/clock.js';
+import type { IdSource } from '../shared/ids.js';
+import type { KeyStore } from '../store/ports.js';
+import type { KeyRecord } from '../store/records.js';
+import { QuotaExceeded, UniqueViolation } from '../store/store-errors.js';
+import { importedKeyHash, legacyKeyHash } from '../verify/imported-hash.js';
+import type { ImportInput } from './import-input.js';
+import { type KeyChangeListener, KeyLifecycle, quotaExceeded } from './key-lifecycle.js';
+
+export interface ImportResult {
+  key: KeyRecord;
+  /** true when the request_id had been used before: the existing key, nothing new. */
+  replayed: boolean;
+}
+
+const alreadyExists = () => new AppError('API_KEY_EXISTS', 'This key is already imported in this project.');
+
+/**
+ * Imported keys: keys minted by another system, stored only as a hash. `key_id` is a random UUID —
+ * unlike Talos (whose key_id *is* the hash) it reveals nothing about the raw key, so listing keys is
+ * no offline-guessing oracle. The lookup hash is SHA-512/256(project ‖ 0x00 ‖ raw key), or, for keys
+ * imported from a SHA-256 digest, that digest until the key's first successful verification.
+ */
+export class ImportedKeyService extends KeyLifecycle {
+  constructor(clock: Clock, ids: IdSource, onChange?: KeyChangeListener) {
+    super('imported', clock, ids, onChange);
+  }
+
+  /** The record an input becomes (not yet stored). */
+  toRecord(ctx: ProjectContext, input: ImportInput, now: number): KeyRecord {
+    return {
+      keyId: this.ids.uuid(),
+      kind: 'imported',
+      name: input.name,
+      actorId: input.actorId,
+      scopes: input.scopes ?? [],
+      metadata: input.metadata ?? {},
+      status: 'active',
+      visibility: input.visibility ?? 'secret',
+      tokenPrefix: null,
+      lookupHash: input.rawKey !== undefined ? importedKeyHash(ctx.id, input.rawKey) : (input.sha256 as string),
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: now + input.ttlMs,
+      lastUsedAt: null,
+      rateLimit: input.rateLimit ?? null,
+      allowedCidrs: input.allowedCidrs ?? [],
+      revocationReason: null,
+      revocationDescription: null,
+      requestId: input.requestId || null,
+    };
+  }
+
+  /** The hashes under which this input may already exist: its own, and for a raw key its legacy digest. */
+  static hashesOf(record: KeyRecord, input: ImportInput): string[] {
+    return input.rawKey !== undefined ? [record.lookupHash as string, legacyKeyHash(input.rawKey)] : [record.lookupHash as string];
+  }
+
+  async importOne(ctx: ProjectContext, store: KeyStore, input: ImportInput): Promise<ImportResult> {
+    if (input.requestId) {
+      const existing = await store.getByRequestId('imported', input.requestId);
+      if (existing) return { key: existing, replayed: true };
+    }
+    const record = this.toRecord(ctx, input, this.clock.now());
+    if ((await store.findExisting('imported', ImportedKeyService.hashesOf(record, input), [])).length) throw alreadyExists();
+    try {
+      await store.insert(record, ctx.maxActiveKeys);
+    } catch (e) {
+      if (e instanceof QuotaExceeded) throw quotaExceeded(e);
+      if (e instanceof UniqueViolation && e.constraint === 'request_id' && input.requestId) {
+        const winner = await store.getByRequestId('imported', input.requestId);
+        if (winner) return { key: winner, replayed: true };
+      }
+      if (e instanceof UniqueViolation) throw alreadyExists();
+      throw e;
+    }
+    return { key: record, replayed: false };
+  }
+
+  /** Hard delete (imported keys only, like Talos); frees the quota slot. */
+  async delete(ctx: ProjectContext, store: KeyStore, keyId: string): Promise<void> {
+    if (!(await store.delete('imported', keyId))) throw keyNotFound();
+    this.onChange(ctx.id, keyId);
+  }
+}
