@@ -1,4 +1,4 @@
-import { classifyCredential } from '../../src/keys/key-format.js';
+import { routeCredential } from '../../src/keys/key-format.js';
 import { proveIssuedKey } from '../../src/verify/prove-issued.js';
 import { benchDatabase, buildIssuedFixture } from '../lib/keysmith.js';
 import { timeSync } from './loop.js';
@@ -12,7 +12,10 @@ export async function setupProveOnly(): Promise<MicroCase[]> {
   const db = await benchDatabase('sqlite');
   const fx = await buildIssuedFixture(db.db.dsn, db.dir);
   const { ctx, credential, app } = fx;
-  const op = () => classifyCredential(credential, ctx.macaroonPrefixes) === 'issued' && proveIssuedKey(ctx, credential, app.clock.now()) !== null;
+  const op = () => {
+    const r = routeCredential(credential, ctx.macaroonPrefixes);
+    return r.issued !== undefined && proveIssuedKey(ctx, r.issued, app.clock.now()) !== null;
+  };
   if (!op()) throw new Error('prove-only: the issued credential does not prove');
   return [
     {

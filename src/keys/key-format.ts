@@ -97,10 +97,15 @@ const JWT_PATTERN = /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * starting with "_v1_".
  */
 export function classifyCredential(credential: string, macaroonPrefixes: readonly string[]): CredentialType {
-  if (JWT_PATTERN.test(credential)) return 'derived_jwt';
+  return routeCredential(credential, macaroonPrefixes).type;
+}
+
+/** classifyCredential, also returning the parsed parts of an issued key so verify parses once. */
+export function routeCredential(credential: string, macaroonPrefixes: readonly string[]): { type: CredentialType; issued?: IssuedKeyParts } {
+  if (JWT_PATTERN.test(credential)) return { type: 'derived_jwt' };
   for (const prefix of macaroonPrefixes) {
-    if (prefix !== '' && credential.startsWith(`${prefix}_v1_`)) return 'derived_macaroon';
+    if (prefix !== '' && credential.startsWith(`${prefix}_v1_`)) return { type: 'derived_macaroon' };
   }
-  if (parseIssuedKey(credential) !== null) return 'issued';
-  return 'imported';
+  const issued = parseIssuedKey(credential);
+  return issued ? { type: 'issued', issued } : { type: 'imported' };
 }

@@ -1,4 +1,4 @@
-import { classifyCredential } from '../keys/key-format.js';
+import { type IssuedKeyParts, routeCredential } from '../keys/key-format.js';
 import type { ProjectContext } from '../projects/project-context.js';
 import type { Clock } from '../shared/clock.js';
 import type { KeyReader, LegacyHashUpgrader } from '../store/ports.js';
@@ -18,10 +18,10 @@ export class VerifyPipeline {
   async verify(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, credential: string): Promise<VerifyOutcome> {
     if (credential.length === 0) return fail('empty', 'VERIFICATION_ERROR_INVALID_FORMAT', MESSAGES.empty);
     const now = this.clock.now();
-    const type = classifyCredential(credential, ctx.macaroonPrefixes);
+    const { type, issued } = routeCredential(credential, ctx.macaroonPrefixes);
     switch (type) {
       case 'issued': {
-        const keyId = proveIssuedKey(ctx, credential, now);
+        const keyId = proveIssuedKey(ctx, issued as IssuedKeyParts, now);
         if (!keyId) return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.notFound);
         const key = await keys.getById(keyId);
         return checkRecord(type, key?.kind === 'issued' ? key : undefined, now);

@@ -1,4 +1,4 @@
-import { checksumMatches, parseIssuedKey } from '../keys/key-format.js';
+import { checksumMatches, type IssuedKeyParts } from '../keys/key-format.js';
 import { hmacKeysAt, type ProjectContext } from '../projects/project-context.js';
 
 /**
@@ -10,9 +10,8 @@ import { hmacKeysAt, type ProjectContext } from '../projects/project-context.js'
  * timestamp — collapses into one null that the caller reports as NOT_FOUND, so verification is no
  * oracle for which part was wrong or whether a key exists elsewhere.
  */
-export function proveIssuedKey(ctx: ProjectContext, credential: string, now: number): string | null {
-  const parts = parseIssuedKey(credential);
-  if (!parts || !ctx.allowedPrefixes.has(parts.prefix)) return null;
+export function proveIssuedKey(ctx: ProjectContext, parts: IssuedKeyParts, now: number): string | null {
+  if (!ctx.allowedPrefixes.has(parts.prefix)) return null;
   if (!checksumMatches(parts, hmacKeysAt(ctx, now))) return null;
   const tsMs = parts.timestampSec * 1000;
   if (tsMs > now + ctx.clockSkewMs) return null;
