@@ -82,3 +82,39 @@ export interface VerifyResult {
   error_message?: string;
   [field: string]: unknown;
 }
+
+/**
+ * One item of `importedApiKeys:batchCreate` (SPEC §3 "Batch import"). Exactly one of `raw_key` and
+ * `sha256` (Keysmith extension: a hex or base64 SHA-256 digest, for keys known only by hash).
+ */
+export interface ImportKeyRequest {
+  raw_key?: string;
+  sha256?: string;
+  name: string;
+  actor_id: string;
+  scopes?: string[];
+  metadata?: Record<string, unknown>;
+  ttl?: string;
+  rate_limit_policy?: RateLimitPolicy;
+  ip_restriction?: IpRestriction;
+  visibility?: string;
+  request_id?: string;
+}
+
+/** Per-item outcome: `imported_api_key` on success, else `error_code` + `error_message`. */
+export interface BatchImportResult {
+  index: number;
+  imported_api_key?: Record<string, unknown>;
+  /** True when the `request_id` was already used: the key exists from an earlier call. */
+  replayed?: boolean;
+  /** `BATCH_CREATE_IMPORTED_API_KEYS_ERROR_{INVALID_ARGUMENT|ALREADY_EXISTS|FAILED_PRECONDITION|INTERNAL|RESOURCE_EXHAUSTED}`. */
+  error_code?: string;
+  error_message?: string;
+}
+
+/** 200 answer (≥ 1 item succeeded); when every item fails the server answers an AIP-193 error. */
+export interface BatchImportResponse {
+  results: BatchImportResult[];
+  success_count?: number;
+  failure_count?: number;
+}

@@ -2,6 +2,8 @@
 // json-transport.ts. It does no retries: every call but verify mutates or is cheap to repeat by
 // hand, and a retried issue without a request_id could mint two keys.
 import type {
+  BatchImportResponse,
+  ImportKeyRequest,
   IssueKeyBody,
   IssueKeyResponse,
   IssuedApiKey,
@@ -77,6 +79,14 @@ export class AdminClient {
   /** Always answers 200 for a well-formed request: check `is_valid`. */
   verify(credential: string): Promise<VerifyResult> {
     return this.#call('POST', '/v2alpha1/admin/apiKeys:verify', { credential });
+  }
+
+  /**
+   * One `importedApiKeys:batchCreate` call (1–1000 items). Like every call here it does not retry;
+   * `keys import` does, which is safe because every item it sends carries a request_id.
+   */
+  batchImport(requests: ImportKeyRequest[]): Promise<BatchImportResponse> {
+    return this.#call('POST', '/v2alpha1/admin/importedApiKeys:batchCreate', { requests });
   }
 
   #call<T>(method: string, path: string, body?: unknown): Promise<T> {

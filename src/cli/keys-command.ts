@@ -4,6 +4,7 @@
 import { type Command, type CommanderError, Option } from 'commander';
 import { ApiError } from './api-error.js';
 import { AdminClient } from './http-client.js';
+import { registerImportCommand } from './import-command.js';
 import {
   getKey,
   issueKey,
@@ -107,6 +108,8 @@ export function registerKeysCommands(program: Command, io: Partial<KeysIo> = {})
     .description('verify a credential; exit code 0 if valid, 1 if not')
     .argument('<credential>', 'the credential, or - to read it from stdin (preferred: keeps it out of argv)')
     .action(withContext((ctx, credential: string) => verifyKey(ctx, credential)));
+
+  registerImportCommand(keys, streams, (err, token) => reportError(err, token, streams.stderr));
 }
 
 function keyFieldOptions(cmd: Command, withName = true): Command {
