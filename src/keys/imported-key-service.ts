@@ -18,9 +18,9 @@ export interface ImportResult {
 const alreadyExists = () => new AppError('API_KEY_EXISTS', 'This key is already imported in this project.');
 
 /**
- * Imported keys: keys minted by another system, stored only as a hash. `key_id` is a random UUID —
- * unlike Talos (whose key_id *is* the hash) it reveals nothing about the raw key, so listing keys is
- * no offline-guessing oracle. The lookup hash is SHA-512/256(project ‖ 0x00 ‖ raw key), or, for keys
+ * Imported keys: keys minted by another system, stored only as a hash. `key_id` is a server-made
+ * UUIDv7 — unlike Talos (whose key_id *is* the hash) it reveals nothing about the raw key, so listing
+ * keys is no offline-guessing oracle. The lookup hash is SHA-512/256(project ‖ 0x00 ‖ raw key), or, for keys
  * imported from a SHA-256 digest, that digest until the key's first successful verification.
  */
 export class ImportedKeyService extends KeyLifecycle {
@@ -31,7 +31,9 @@ export class ImportedKeyService extends KeyLifecycle {
   /** The record an input becomes (not yet stored). */
   toRecord(ctx: ProjectContext, input: ImportInput, now: number): KeyRecord {
     return {
-      keyId: this.ids.uuid(),
+      // Time-ordered (UUIDv7): bulk imports append to the primary-key and list indexes instead of
+      // writing all over them (half the insert cost on SQLite), and lists come out newest first.
+      keyId: this.ids.timeUuid(now),
       kind: 'imported',
       name: input.name,
       actorId: input.actorId,

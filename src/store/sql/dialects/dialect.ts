@@ -5,12 +5,14 @@ import type { Database } from '../tables.js';
  * What differs between databases, as capabilities — domain code never asks which database it is.
  * - `fastQuery` runs an already-compiled query through a cached prepared statement (hot path).
  * - `lockForUpdate` tells whether `SELECT … FOR UPDATE` exists (SQLite serialises writers instead).
+ * - `inProcess`: statements run in this process on the one connection (SQLite), so `fastQuery` runs
+ *   inside an open transaction and a prepared single-row statement per row beats one large statement.
  * - `translateError` turns a driver error into UniqueViolation / StoreUnavailable / StoreTimeout.
  */
 export interface SqlDialect {
   readonly name: string;
   readonly db: Kysely<Database>;
-  readonly capabilities: { readonly returning: boolean; readonly lockForUpdate: boolean };
+  readonly capabilities: { readonly returning: boolean; readonly lockForUpdate: boolean; readonly inProcess: boolean };
   fastQuery<R>(query: CompiledQuery): Promise<R[]>;
   translateError(error: unknown): unknown;
   close(): Promise<void>;

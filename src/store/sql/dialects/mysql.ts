@@ -28,7 +28,7 @@ export function openMysql(dsn: string): SqlDialect {
   return {
     name: 'mysql',
     db,
-    capabilities: { returning: false, lockForUpdate: true },
+    capabilities: { returning: false, lockForUpdate: true, inProcess: false },
     async fastQuery<R>(query: CompiledQuery): Promise<R[]> {
       try {
         const [rows] = await promisePool.execute(query.sql, query.parameters as never);

@@ -32,7 +32,7 @@ export function openPostgres(dsn: string): SqlDialect {
   return {
     name: 'postgres',
     db,
-    capabilities: { returning: true, lockForUpdate: true },
+    capabilities: { returning: true, lockForUpdate: true, inProcess: false },
     async fastQuery<R>(query: CompiledQuery): Promise<R[]> {
       let name = names.get(query.sql);
       if (!name) {

@@ -22,7 +22,7 @@ export function openSqlite(dsn: string): SqlDialect {
   return {
     name: 'sqlite',
     db,
-    capabilities: { returning: true, lockForUpdate: false },
+    capabilities: { returning: true, lockForUpdate: false, inProcess: true },
     async fastQuery<R>(query: CompiledQuery): Promise<R[]> {
       let stmt = statements.get(query.sql);
       if (!stmt) {
