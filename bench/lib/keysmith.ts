@@ -44,7 +44,7 @@ export function benchConfig(dsn: string, dataDir: string, extra: Record<string, 
  * The app's own logger (redaction, formatters) writing to /dev/null: every line is still built and
  * serialised, so its cost is measured, but nothing is kept.
  */
-export const nullLogStream = (): DestinationStream => pino.destination({ dest: openSync('/dev/null', 'w'), sync: false });
+export const nullLogStream = (): DestinationStream => pino.destination({ dest: openSync('/dev/null', 'w'), sync: process.env.LOGSYNC === '1' });
 
 export interface IssuedFixture {
   app: KeysmithApp;

@@ -39,7 +39,7 @@ export function registerErrorHandling(app: FastifyInstance, routeTable: { allowe
       return reply.code(mapped === 'PAYLOAD_TOO_LARGE' ? 413 : mapped === 'UNSUPPORTED_MEDIA_TYPE' ? 415 : 400).send(aip193(mapped, message));
     }
     if (error instanceof StoreUnavailable) {
-      request.log.warn({ err: { name: error.name } }, 'database unavailable');
+      request.log.warn({ reqId: request.id, err: { name: error.name } }, 'database unavailable');
       reply.header('Retry-After', '1');
       return reply.code(503).send(aip193('SERVICE_UNAVAILABLE', 'The database is unavailable; retry with backoff.'));
     }
@@ -50,7 +50,7 @@ export function registerErrorHandling(app: FastifyInstance, routeTable: { allowe
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(400).send(aip193('INVALID_ARGUMENT', 'Malformed request.'));
     }
-    request.log.error({ err: { name: error.name, message: error.message, code: error.code, stack: error.stack } }, 'unhandled error');
+    request.log.error({ reqId: request.id, err: { name: error.name, message: error.message, code: error.code, stack: error.stack } }, 'unhandled error');
     return reply.code(500).send(aip193('INTERNAL', 'An internal error occurred.'));
   });
 

@@ -104,7 +104,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: OperatorRouteD
       // The project's audit trail goes with it; the deletion itself is in the server log.
       const p = projectOf(request);
       await projects.delete(p.id);
-      request.log.info({ project_id: p.id, slug: p.slug }, 'project deleted');
+      request.log.info({ reqId: request.id, project_id: p.id, slug: p.slug }, 'project deleted');
       reply.code(204);
     },
   );
