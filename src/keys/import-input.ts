@@ -6,6 +6,9 @@ import { cleanCidrs, cleanMetadata, cleanRateLimit, cleanScopes, cleanText, pars
 
 export const RAW_KEY_MAX = 1024;
 
+/** No lone UTF-16 surrogates (String.prototype.isWellFormed, Node ≥ 20). */
+export const isWellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
+
 /** One key to import, validated. Exactly one of rawKey / sha256 (lower-case hex) is set. */
 export interface ImportInput {
   rawKey?: string;
@@ -65,6 +68,9 @@ export function toImportInput(ctx: ProjectContext, b: ImportBody): ImportInput {
     if (rawKey.length > RAW_KEY_MAX) throw invalidArgument(`raw_key must be at most ${RAW_KEY_MAX} characters.`, 'raw_key');
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
     if (/[\u0000-\u001f\u007f]/.test(rawKey) || rawKey.trim() !== rawKey) throw invalidArgument('raw_key must not contain control characters or surrounding whitespace.', 'raw_key');
+    // A lone surrogate would be hashed as U+FFFD (UTF-8 encoding is lossy there): two different strings
+    // would become one key. Refuse what is not well-formed Unicode.
+    if (!isWellFormed(rawKey)) throw invalidArgument('raw_key must be well-formed Unicode (no lone surrogates).', 'raw_key');
     const type = classifyCredential(rawKey, ctx.macaroonPrefixes);
     if (type === 'issued') throw new AppError('ISSUED_KEY_FORMAT', 'The raw key has the format of a Keysmith-issued key; issued keys cannot be imported.');
     if (type === 'derived_jwt' || type === 'derived_macaroon')

@@ -1,3 +1,4 @@
+import { isWellFormed } from '../keys/import-input.js';
 import { type IssuedKeyParts, routeCredential } from '../keys/key-format.js';
 import type { ProjectContext } from '../projects/project-context.js';
 import type { Clock } from '../shared/clock.js';
@@ -27,6 +28,9 @@ export class VerifyPipeline {
         return checkRecord(type, key?.kind === 'issued' ? key : undefined, now);
       }
       case 'imported': {
+        // Security: not well-formed Unicode cannot be an imported key (refused at import) — and hashing
+        // it would map a lone surrogate to U+FFFD, i.e. onto another key.
+        if (!isWellFormed(credential)) return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.notFound);
         const tenantHash = importedKeyHash(ctx.id, credential);
         const legacy = legacyKeyHash(credential);
         const key = await keys.getByAnyLookupHash([tenantHash, legacy]);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ApiKeysApi, Configuration, ResponseError } from '@ory/client-fetch';
@@ -256,5 +257,227 @@ describe('Ory SDK (@ory/client-fetch) compatibility', () => {
       assert.equal(verify.status, 401);
       assertAip193(verify.body, 401, 'UNAUTHENTICATED');
     }
+  });
+});
+
+describe('Ory SDK (@ory/client-fetch) compatibility: imported keys', () => {
+  let t: TestApp;
+  let api: ApiKeysApi;
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[47][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const raw = (tag: string) => `${tag}_${randomBytes(16).toString('hex')}`;
+  const rawKeys: string[] = [];
+
+  before(async () => {
+    t = await createTestApp();
+    await t.app.api.listen({ port: 0, host: '127.0.0.1' });
+    const basePath = `http://127.0.0.1:${(t.app.api.server.address() as AddressInfo).port}`;
+    api = new ApiKeysApi(new Configuration({ basePath, accessToken: t.token }));
+  });
+  after(() => t.close());
+
+  let keyId = '';
+  let secret = '';
+
+  it('adminImportApiKey: 201 + Location, every field echoed, no secret material', async () => {
+    secret = raw('sk_live');
+    rawKeys.push(secret);
+    const res = await api.adminImportApiKeyRaw({
+      importApiKeyRequest: {
+        raw_key: secret,
+        name: 'stripe',
+        actor_id: 'sdk-importer',
+        scopes: ['charges:read'],
+        metadata: { source: 'stripe' },
+        ttl: '24h',
+        rate_limit_policy: { quota: '10', window: '1s' },
+        ip_restriction: { allowed_cidrs: ['192.168.0.0/16'] },
+        request_id: 'sdk-imp-0001',
+      },
+    });
+    assert.equal(res.raw.status, 201);
+    const k = await res.value();
+    assert.match(k.key_id!, UUID);
+    assert.equal(res.raw.headers.get('location'), `/v2alpha1/admin/importedApiKeys/${k.key_id}`);
+    assert.ok(res.raw.headers.get('x-request-id'));
+    assert.equal(k.name, 'stripe');
+    assert.equal(k.actor_id, 'sdk-importer');
+    assert.deepEqual(k.scopes, ['charges:read']);
+    assert.deepEqual(k.metadata, { source: 'stripe' });
+    assert.equal(k.status, 'KEY_STATUS_ACTIVE');
+    assert.equal(k.visibility, 'KEY_VISIBILITY_SECRET');
+    assert.equal(k.rate_limit_policy?.quota, '10');
+    assert.deepEqual(k.ip_restriction?.allowed_cidrs, ['192.168.0.0/16']);
+    assert.ok(isValidDate(k.create_time) && isValidDate(k.update_time) && isValidDate(k.expire_time));
+    assert.equal(k.expire_time!.getTime() - k.create_time!.getTime(), 86_400_000);
+    assert.equal(JSON.stringify(k).includes(secret), false);
+    keyId = k.key_id!;
+
+    const replay = await api.adminImportApiKey({ importApiKeyRequest: { raw_key: raw('other'), name: 'x', actor_id: 'y', request_id: 'sdk-imp-0001' } });
+    assert.equal(replay.key_id, keyId, 'a replayed request_id returns the original key');
+
+    const v = await api.adminVerifyApiKey({ verifyApiKeyRequest: { credential: secret } });
+    assert.equal(v.is_valid, true);
+    assert.equal(v.key_id, keyId);
+    assert.equal(v.actor_id, 'sdk-importer');
+    assert.ok(isValidDate(v.expire_time));
+  });
+
+  it('adminImportApiKey errors: duplicate 409, issued-key format 409, missing name 400 — as ResponseErrors', async () => {
+    const dup = await sdkError(() => api.adminImportApiKey({ importApiKeyRequest: { raw_key: secret, name: 'again', actor_id: 'x' } }));
+    assert.equal(dup.status, 409);
+    assertAip193(dup.body, 409, 'API_KEY_EXISTS');
+    const issued = await api.adminIssueApiKey({ issueApiKeyRequest: { name: 'issued' } });
+    const fmt = await sdkError(() => api.adminImportApiKey({ importApiKeyRequest: { raw_key: issued.secret, name: 'n', actor_id: 'x' } }));
+    assert.equal(fmt.status, 409);
+    assertAip193(fmt.body, 409, 'ISSUED_KEY_FORMAT');
+    const jwt = await sdkError(() => api.adminImportApiKey({ importApiKeyRequest: { raw_key: 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln', name: 'n', actor_id: 'x' } }));
+    assert.equal(jwt.status, 409);
+    assertAip193(jwt.body, 409, 'DERIVED_TOKEN_FORMAT');
+    const bad = await sdkError(() => api.adminImportApiKey({ importApiKeyRequest: { raw_key: raw('x'), actor_id: 'x' } }));
+    assert.equal(bad.status, 400);
+    assertAip193(bad.body, 400, 'INVALID_ARGUMENT');
+  });
+
+  const batchIds: string[] = [];
+  it('adminBatchCreateImportedApiKeys: per-item results with typed error codes; all failing → ResponseError', async () => {
+    const keys = [raw('gh'), raw('gh'), raw('gh')];
+    rawKeys.push(...keys);
+    const res = await api.adminBatchCreateImportedApiKeys({
+      batchCreateImportedApiKeysRequest: {
+        requests: [
+          { raw_key: keys[0], name: 'b0', actor_id: 'sdk-batch' },
+          { raw_key: secret, name: 'dup', actor_id: 'sdk-batch' },
+          { raw_key: keys[1], actor_id: 'sdk-batch' },
+          { raw_key: keys[2], name: 'b3', actor_id: 'sdk-batch', scopes: ['repo'] },
+          { raw_key: `mc_v1_${randomBytes(10).toString('hex')}`, name: 'mac', actor_id: 'sdk-batch' },
+        ],
+      },
+    });
+    assert.equal(res.success_count, 2);
+    assert.equal(res.failure_count, 3);
+    assert.deepEqual(
+      res.results!.map((r) => [r.index, r.error_code ?? null]),
+      [
+        [0, null],
+        [1, 'BATCH_CREATE_IMPORTED_API_KEYS_ERROR_ALREADY_EXISTS'],
+        [2, 'BATCH_CREATE_IMPORTED_API_KEYS_ERROR_INVALID_ARGUMENT'],
+        [3, null],
+        [4, 'BATCH_CREATE_IMPORTED_API_KEYS_ERROR_FAILED_PRECONDITION'],
+      ],
+    );
+    for (const i of [0, 3]) {
+      const k = res.results![i].imported_api_key!;
+      assert.match(k.key_id!, UUID);
+      assert.ok(isValidDate(k.create_time));
+      batchIds.push(k.key_id!);
+    }
+    assert.deepEqual(res.results![3].imported_api_key!.scopes, ['repo']);
+    for (const i of [1, 2, 4]) assert.ok(res.results![i].error_message);
+    assert.equal((await api.adminVerifyApiKey({ verifyApiKeyRequest: { credential: keys[2] } })).key_id, batchIds[1]);
+
+    const allDup = await sdkError(() =>
+      api.adminBatchCreateImportedApiKeys({ batchCreateImportedApiKeysRequest: { requests: [{ raw_key: keys[0], name: 'x', actor_id: 'y' }] } }),
+    );
+    assert.equal(allDup.status, 409);
+    assertAip193(allDup.body, 409, 'API_KEY_EXISTS');
+    const empty = await sdkError(() => api.adminBatchCreateImportedApiKeys({ batchCreateImportedApiKeysRequest: { requests: [] } }));
+    assert.equal(empty.status, 400);
+  });
+
+  it('adminGetImportedApiKey; an issued key id through it is a ResponseError 404', async () => {
+    const k = await api.adminGetImportedApiKey({ keyId });
+    assert.equal(k.key_id, keyId);
+    assert.equal(k.name, 'stripe');
+    assert.ok(isValidDate(k.create_time));
+    const issued = await api.adminIssueApiKey({ issueApiKeyRequest: { name: 'not imported' } });
+    const err = await sdkError(() => api.adminGetImportedApiKey({ keyId: issued.issued_api_key!.key_id! }));
+    assert.equal(err.status, 404);
+    assertAip193(err.body, 404, 'API_KEY_NOT_FOUND');
+    const cross = await sdkError(() => api.adminGetIssuedApiKey({ keyId }));
+    assert.equal(cross.status, 404);
+  });
+
+  it('adminListImportedApiKeys with filter and pageSize, following next_page_token to the end', async () => {
+    const want = new Set(batchIds);
+    for (let i = 0; i < 3; i++) {
+      const r = raw('page');
+      rawKeys.push(r);
+      want.add((await api.adminImportApiKey({ importApiKeyRequest: { raw_key: r, name: `p${i}`, actor_id: 'sdk-batch' } })).key_id!);
+    }
+    const seen: string[] = [];
+    let pageToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = await api.adminListImportedApiKeys({ filter: 'actor_id="sdk-batch"', pageSize: 2, pageToken });
+      pages++;
+      assert.ok(page.imported_api_keys!.length <= 2);
+      for (const k of page.imported_api_keys!) {
+        assert.equal(k.actor_id, 'sdk-batch');
+        assert.ok(isValidDate(k.create_time));
+        seen.push(k.key_id!);
+      }
+      pageToken = page.next_page_token || undefined;
+      assert.ok(pages < 10);
+    } while (pageToken);
+    assert.equal(pages, 3);
+    assert.deepEqual(new Set(seen), want);
+    assert.equal(seen.length, 5);
+    const bad = await sdkError(() => api.adminListImportedApiKeys({ pageToken: 'tampered' }));
+    assert.equal(bad.status, 400);
+    assertAip193(bad.body, 400, 'INVALID_PAGE_TOKEN');
+  });
+
+  it('adminUpdateImportedApiKey: update_mask, no mask, and the fetched object round-tripped', async () => {
+    const masked = await api.adminUpdateImportedApiKey({
+      keyId,
+      updateMask: 'scopes',
+      adminUpdateImportedApiKeyRequest: { scopes: ['charges:write'], name: 'ignored by the mask' },
+    });
+    assert.deepEqual(masked.scopes, ['charges:write']);
+    assert.equal(masked.name, 'stripe');
+    const all = await api.adminUpdateImportedApiKey({ keyId, adminUpdateImportedApiKeyRequest: { name: 'stripe renamed', metadata: { source: 'migrated' } } });
+    assert.equal(all.name, 'stripe renamed');
+    assert.deepEqual(all.metadata, { source: 'migrated' });
+    const fetched = await api.adminGetImportedApiKey({ keyId });
+    const round = await api.adminUpdateImportedApiKey({ keyId, adminUpdateImportedApiKeyRequest: { ...fetched, name: 'round-tripped', status: 'KEY_STATUS_REVOKED' } });
+    assert.equal(round.name, 'round-tripped');
+    assert.equal(round.status, 'KEY_STATUS_ACTIVE');
+    assert.equal(round.expire_time!.getTime(), fetched.expire_time!.getTime());
+    assert.deepEqual(round.scopes, ['charges:write']);
+    const v = await api.adminVerifyApiKey({ verifyApiKeyRequest: { credential: secret } });
+    assert.deepEqual(v.scopes, ['charges:write']);
+  });
+
+  it('adminRevokeImportedApiKey: 204 → void; again → ResponseError 409; verify → REVOKED', async () => {
+    const res = await api.adminRevokeImportedApiKey({ keyId, adminRevokeImportedApiKeyBody: { reason: 'REVOCATION_REASON_KEY_COMPROMISE' } });
+    assert.equal(res, undefined);
+    const k = await api.adminGetImportedApiKey({ keyId });
+    assert.equal(k.status, 'KEY_STATUS_REVOKED');
+    assert.equal(k.revocation_reason, 'REVOCATION_REASON_KEY_COMPROMISE');
+    const v = await api.adminVerifyApiKey({ verifyApiKeyRequest: { credential: secret } });
+    assert.equal(v.is_valid, false);
+    assert.equal(v.error_code, 'VERIFICATION_ERROR_REVOKED');
+    const err = await sdkError(() => api.adminRevokeImportedApiKey({ keyId, adminRevokeImportedApiKeyBody: { reason: 'REVOCATION_REASON_KEY_COMPROMISE' } }));
+    assert.equal(err.status, 409);
+    assertAip193(err.body, 409, 'API_KEY_ALREADY_REVOKED');
+  });
+
+  it('adminDeleteImportedApiKey: 204 → void; then get → 404 and verify → NOT_FOUND', async () => {
+    const [id] = batchIds;
+    const res = await api.adminDeleteImportedApiKey({ keyId: id });
+    assert.equal(res, undefined);
+    const err = await sdkError(() => api.adminGetImportedApiKey({ keyId: id }));
+    assert.equal(err.status, 404);
+    assertAip193(err.body, 404, 'API_KEY_NOT_FOUND');
+    const again = await sdkError(() => api.adminDeleteImportedApiKey({ keyId: id }));
+    assert.equal(again.status, 404);
+    const v = await api.adminVerifyApiKey({ verifyApiKeyRequest: { credential: rawKeys[1] } });
+    assert.equal(v.is_valid, false);
+    assert.equal(v.error_code, 'VERIFICATION_ERROR_NOT_FOUND');
+  });
+
+  it('no imported raw key reached the log', () => {
+    const text = t.logs.text();
+    for (const r of rawKeys) assert.equal(text.includes(r), false);
   });
 });
