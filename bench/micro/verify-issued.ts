@@ -15,8 +15,8 @@ export async function setupVerifyIssued(backend: Backend): Promise<MicroCase> {
   const db = await benchDatabase(backend);
   const fx = await buildIssuedFixture(db.db.dsn, db.dir);
   const pipeline = new VerifyPipeline(fx.app.clock);
-  const op = async () => (await pipeline.verify(fx.ctx, fx.keys, fx.credential)).valid;
-  const first = await pipeline.verify(fx.ctx, fx.keys, fx.credential);
+  const op = async () => (await pipeline.verify(fx.ctx, fx.keys, fx.credential, '127.0.0.1')).valid;
+  const first = await pipeline.verify(fx.ctx, fx.keys, fx.credential, '127.0.0.1');
   if (!first.valid) throw new Error(`verify-issued on ${backend}: the issued key does not verify (${first.error})`);
   return {
     scenario: 'verify-issued',

@@ -1,5 +1,6 @@
 import type { Plan, ProjectDefaults } from '../config/schema.js';
 import { deriveSubkey } from '../crypto/hmac.js';
+import { compileCidrs } from '../shared/ip.js';
 import type { EnvelopeCipher } from '../crypto/envelope.js';
 import { parseDuration } from '../shared/duration.js';
 import type { Store } from '../store/ports.js';
@@ -10,6 +11,9 @@ import { sealContext } from './secret-contexts.js';
 
 export const PAGE_TOKEN_LABEL = 'keysmith/pagination/v1/cursor-key';
 const MAX_CLOCK_SKEW_MS = 10 * 60_000; // a misconfiguration must not disable freshness checks
+
+/** trusted_proxies may list bare addresses; as a CIDR they are /32 or /128. */
+const asCidr = (entry: string) => (entry.includes('/') ? entry : `${entry}/${entry.includes(':') ? 128 : 32}`);
 
 const ms = (text: string, fallback: number) => parseDuration(text) ?? fallback;
 
@@ -47,6 +51,8 @@ export async function loadProjectContext(
     maxTtlMs: ms(settings.api_keys.max_ttl, 365 * 86_400_000),
     clockSkewMs: Math.min(ms(settings.credentials.clock_skew, 300_000), MAX_CLOCK_SKEW_MS),
     issuer: settings.credentials.issuer,
+    clientIpSource: settings.client_ip.source,
+    trustedProxies: settings.client_ip.trusted_proxies.length ? compileCidrs(settings.client_ip.trusted_proxies.map(asCidr)) : null,
     hmacSecrets,
     pageTokenKeys: hmacSecrets.map((s) => deriveSubkey(s.key, PAGE_TOKEN_LABEL)),
   };

@@ -1,4 +1,5 @@
-import type { ProjectSettings } from './settings.js';
+import type { BlockList } from 'node:net';
+import type { ClientIpSource, ProjectSettings } from './settings.js';
 
 export interface HmacSecret {
   readonly id: string;
@@ -27,6 +28,9 @@ export interface ProjectContext {
   readonly maxTtlMs: number;
   readonly clockSkewMs: number;
   readonly issuer: string;
+  /** Where the client address of a verify comes from, and which peers may set that header. */
+  readonly clientIpSource: ClientIpSource;
+  readonly trustedProxies: BlockList | null;
   /** Current secret first, then retired ones (possibly expired: use `hmacSecretsAt`). */
   readonly hmacSecrets: readonly HmacSecret[];
   /** One page-token key per HMAC secret, same order. */

@@ -4,19 +4,36 @@ import type { ProjectContext } from '../projects/project-context.js';
 import type { Clock } from '../shared/clock.js';
 import type { KeyReader, LegacyHashUpgrader } from '../store/ports.js';
 import { checkRecord } from './check-record.js';
+import { IpAllowlist } from './ip-allowlist.js';
 import { importedKeyHash, legacyKeyHash } from './imported-hash.js';
 import { proveIssuedKey } from './prove-issued.js';
 import { fail, MESSAGES, type VerifyOutcome } from './verify-result.js';
 
 /**
  * Verification of one credential, top to bottom:
- * classify → prove possession → load the record → status → expiry → result.
- * (Cache, IP allowlist and rate limit steps slot in between load and result; see docs/architecture.md.)
+ * classify → prove possession → load the record → status → expiry → client IP vs allowlist → result.
+ * (Cache and rate-limit steps slot in around load and after the IP check; see docs/architecture.md.)
  */
 export class VerifyPipeline {
+  private readonly allowlist = new IpAllowlist();
+
   constructor(private readonly clock: Clock) {}
 
-  async verify(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, credential: string): Promise<VerifyOutcome> {
+  /**
+   * `clientIp`: the caller's address as the project's client-IP policy resolved it (verify/client-ip.ts);
+   * null = unknown, which IP-restricted keys refuse.
+   */
+  async verify(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, credential: string, clientIp: string | null): Promise<VerifyOutcome> {
+    const outcome = await this.load(ctx, keys, credential);
+    if (!outcome.valid || !outcome.key) return outcome;
+    // Security: the response says only that the address is not allowed, never which ranges are.
+    if (!this.allowlist.allows(outcome.key.allowedCidrs, clientIp))
+      return fail(outcome.type, 'VERIFICATION_ERROR_IP_NOT_ALLOWED', MESSAGES.ipNotAllowed, outcome.key);
+    return outcome;
+  }
+
+  /** classify → prove possession → load the record → status → expiry. */
+  private async load(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, credential: string): Promise<VerifyOutcome> {
     if (credential.length === 0) return fail('empty', 'VERIFICATION_ERROR_INVALID_FORMAT', MESSAGES.empty);
     const now = this.clock.now();
     const { type, issued } = routeCredential(credential, ctx.macaroonPrefixes);

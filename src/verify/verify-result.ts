@@ -34,4 +34,5 @@ export const MESSAGES = {
   expired: 'The API key has expired.',
   empty: 'The credential is empty.',
   derived: 'The derived token is not valid for this project.',
+  ipNotAllowed: 'The API key may not be used from this IP address.',
 } as const;

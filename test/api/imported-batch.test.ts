@@ -205,7 +205,7 @@ describe('batch import: per-item semantics', () => {
       metadata: { nested: { list: [1, 'two', null], ok: true }, unicode: 'é🔑' },
       ttl: '36h',
       rate_limit_policy: { quota: '250', window: '1m', unit: 'requests' },
-      ip_restriction: { allowed_cidrs: ['10.9.8.7/24', '2001:db8::1'] },
+      ip_restriction: { allowed_cidrs: ['10.9.8.7/24', '2001:db8::1', '127.0.0.1'] },
       visibility: 'KEY_VISIBILITY_PUBLIC',
     };
     const rb = rawKey('full');
@@ -218,7 +218,7 @@ describe('batch import: per-item semantics', () => {
     assert.deepEqual(strip(viaBatch), strip(viaSingle), 'batch and single import store the same record');
     const got = (await t.as(q.token, 'GET', `${BASE}/${viaBatch.key_id}`)).json();
     assert.deepEqual(got, viaBatch, 'what the batch answered is what was stored');
-    assert.deepEqual(got.ip_restriction, { allowed_cidrs: ['10.9.8.0/24', '2001:db8::1/128'] });
+    assert.deepEqual(got.ip_restriction, { allowed_cidrs: ['10.9.8.0/24', '2001:db8::1/128', '127.0.0.1/32'] });
     assert.equal(got.rate_limit_policy.quota, '250');
     assert.equal(got.visibility, 'KEY_VISIBILITY_PUBLIC');
     assert.equal(got.expire_time, new Date(T0 + 36 * 3_600_000).toISOString());

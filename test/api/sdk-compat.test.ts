@@ -290,7 +290,7 @@ describe('Ory SDK (@ory/client-fetch) compatibility: imported keys', () => {
         metadata: { source: 'stripe' },
         ttl: '24h',
         rate_limit_policy: { quota: '10', window: '1s' },
-        ip_restriction: { allowed_cidrs: ['192.168.0.0/16'] },
+        ip_restriction: { allowed_cidrs: ['192.168.0.0/16', '127.0.0.1'] },
         request_id: 'sdk-imp-0001',
       },
     });
@@ -306,7 +306,7 @@ describe('Ory SDK (@ory/client-fetch) compatibility: imported keys', () => {
     assert.equal(k.status, 'KEY_STATUS_ACTIVE');
     assert.equal(k.visibility, 'KEY_VISIBILITY_SECRET');
     assert.equal(k.rate_limit_policy?.quota, '10');
-    assert.deepEqual(k.ip_restriction?.allowed_cidrs, ['192.168.0.0/16']);
+    assert.deepEqual(k.ip_restriction?.allowed_cidrs, ['192.168.0.0/16', '127.0.0.1/32']);
     assert.ok(isValidDate(k.create_time) && isValidDate(k.update_time) && isValidDate(k.expire_time));
     assert.equal(k.expire_time!.getTime() - k.create_time!.getTime(), 86_400_000);
     assert.equal(JSON.stringify(k).includes(secret), false);

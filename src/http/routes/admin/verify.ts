@@ -3,6 +3,7 @@ import type { AuditLog } from '../../../audit/audit-log.js';
 import type { Clock } from '../../../shared/clock.js';
 import type { Permission } from '../../../tenancy/permissions.js';
 import type { VerifyPipeline } from '../../../verify/pipeline.js';
+import { clientIp } from '../../../verify/client-ip.js';
 import { toVerifyResponse } from '../../../verify/verify-view.js';
 import { ErrorSchema } from '../../schemas/common.js';
 import { VerifyRequest, VerifyResponse } from '../../schemas/verify.js';
@@ -25,7 +26,8 @@ export function registerVerifyRoutes(app: FastifyInstance, deps: VerifyRouteDeps
     },
     async (request) => {
       const { ctx, keys } = tenantOf(request);
-      const outcome = await deps.pipeline.verify(ctx, keys, request.body.credential);
+      const ip = clientIp(ctx.clientIpSource, ctx.trustedProxies, request.socket.remoteAddress, request.headers);
+      const outcome = await deps.pipeline.verify(ctx, keys, request.body.credential, ip);
       // Aggregated in memory, flushed once a minute: a flood of bad credentials costs no writes here.
       if (!outcome.valid && outcome.error) deps.audit.verificationFailed(ctx.id, outcome.error, outcome.key?.keyId ?? null);
       return toVerifyResponse(outcome, ctx.issuer, deps.clock.now());
