@@ -74,3 +74,28 @@ export function pinProcess(pid: number, cpu: number): boolean {
     return false;
   }
 }
+
+/** utime and stime of one process in µs, or undefined if it is gone. */
+export function processCpuSplit(pid: number): { user: number; sys: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: (Number(rest[11]) * 1e6) / CLK_TCK, sys: (Number(rest[12]) * 1e6) / CLK_TCK };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Bytes a process moved through read/write-like syscalls (`rchar`, `wchar`: page cache included) and
+ * to/from the block layer (`read_bytes`, `write_bytes`), from /proc/<pid>/io; undefined if unreadable.
+ */
+export function processIo(pid: number): { rchar: number; wchar: number; readBytes: number; writeBytes: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return { rchar: field('rchar'), wchar: field('wchar'), readBytes: field('read_bytes'), writeBytes: field('write_bytes') };
+  } catch {
+    return undefined;
+  }
+}
