@@ -6,9 +6,21 @@ import { StoreTimeout, StoreUnavailable, UniqueViolation } from '../../store-err
 import type { Database } from '../tables.js';
 import type { SqlDialect } from './dialect.js';
 
+/** Whole mebibytes from a DSN query parameter, within [0, max]; the default when absent or invalid. */
+function mib(params: URLSearchParams, name: string, fallback: number, max: number): number {
+  const v = Number(params.get(name));
+  return params.has(name) && Number.isInteger(v) && v >= 0 && v <= max ? v : fallback;
+}
+
+/**
+ * sqlite://<file>?cache_mb=64&mmap_mb=256 — page cache and memory-mapped reads, per connection. The
+ * library defaults (a few MB of cache, no mmap) make every index page beyond them an OS read: a
+ * large import slowed down as the database grew, and verify paid for pread calls under load.
+ */
 export function openSqlite(dsn: string): SqlDialect {
   const url = dsn.replace(/^sqlite3?:\/\//, '');
-  const [path] = url.split('?');
+  const [path, query = ''] = url.split('?');
+  const params = new URLSearchParams(query);
   const memory = path === ':memory:' || path === '';
   if (!memory) mkdirSync(dirname(path), { recursive: true });
   const raw = new BetterSqlite3(memory ? ':memory:' : path);
@@ -16,6 +28,8 @@ export function openSqlite(dsn: string): SqlDialect {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
+  raw.pragma(`cache_size = ${-1024 * mib(params, 'cache_mb', 64, 16384)}`);
+  raw.pragma(`mmap_size = ${1024 * 1024 * mib(params, 'mmap_mb', 256, 1 << 20)}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   const statements = new Map<string, BetterSqlite3.Statement>();
 
