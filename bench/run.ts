@@ -22,7 +22,17 @@ import { type Backend, backendReachable, MYSQL_ADMIN, PG_ADMIN } from '../test/h
 import { type LoadResult, runLoad } from './http/load.js';
 import { bareTarget, type HttpTarget, type RunningTarget, startTarget, verifyTarget } from './http/targets.js';
 import { type ProfileSummary, summariseProfile, type Window } from './lib/cpuprofile.js';
-import { type ImportRound, type ImportServer, IMPORT_IN_FLIGHT, KEYS_PER_REQUEST, nextBodies, runImportRound, startImportServer, WARMUP_REQUESTS, warmUpImport } from './import/batch.js';
+import {
+  type ImportRound,
+  type ImportServer,
+  IMPORT_IN_FLIGHT,
+  KEYS_PER_REQUEST,
+  nextBodies,
+  runImportRound,
+  startImportServer,
+  WARMUP_REQUESTS,
+  warmUpImport,
+} from './import/batch.js';
 import { type CliImportResult, runCliImport } from './import/cli.js';
 import { BACKEND_LABEL, BACKENDS } from './lib/keysmith.js';
 import { BENCH_TMP, REPO_ROOT } from './lib/paths.js';
@@ -42,7 +52,8 @@ const SCENARIOS = {
   'verify-issued': { kind: 'micro', about: 'in-process: pipeline.verify(ctx, keyStore, credential) of a valid issued key (route + checksum + store lookup)' },
   'token-auth': {
     kind: 'micro',
-    about: 'in-process: project API token authentication of an admin request — tokens.authenticate (cache hit), the whole requireTenant guard, and a projects.context-only reference',
+    about:
+      'in-process: project API token authentication of an admin request — tokens.authenticate (cache hit), the whole requireTenant guard, and a projects.context-only reference',
   },
   'http-bare': { kind: 'http', about: 'baseline: bare node:http server, reads the JSON body, answers a small JSON object' },
   'http-verify': { kind: 'http', about: 'Keysmith: POST /v2alpha1/admin/apiKeys:verify with a valid credential' },
@@ -137,7 +148,10 @@ const requestedBackends: Backend[] = opt.backends
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 /** Set-up problems, reported in the markdown instead of aborting the whole run. */
 const failures: string[] = [];
-const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n').find((l) => l.trim()) ?? String(e);
+const firstLine = (e: unknown) =>
+  String((e as Error)?.message ?? e)
+    .split('\n')
+    .find((l) => l.trim()) ?? String(e);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
@@ -212,7 +226,8 @@ log(`Keysmith bench — ${commandLine}`);
 log(`node ${process.version}, ${cpuModel} × ${cpus.length}, taskset ${pinned ? 'yes (server CPU 0, bench CPU 1)' : 'no'}`);
 log(`backends: ${backends.join(', ')}${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''}`);
 log(`scenarios: ${[...selected].join(', ')}; ${rounds} rounds; HTTP ${duration} s/run; micro ${microSeconds} s/round`);
-if (selected.has('batch-import')) log(`batch-import: ${importRequests} requests × ${KEYS_PER_REQUEST} keys per round and backend, ${IMPORT_IN_FLIGHT} in flight`);
+if (selected.has('batch-import'))
+  log(`batch-import: ${importRequests} requests × ${KEYS_PER_REQUEST} keys per round and backend, ${IMPORT_IN_FLIGHT} in flight`);
 if (selected.has('cli-import-1m')) log(`cli-import-1m: ${importKeys.toLocaleString('en-US')} keys`);
 
 // ---------------------------------------------------------------------------------------------
@@ -476,7 +491,19 @@ async function profileBatchImport(backend: Backend): Promise<Profiled> {
 async function profileMicro(scenario: string, backend: Backend): Promise<Profiled> {
   const dir = join(PROFILE_DIR, `${scenario}-${backend}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
-  const args = ['--import', 'tsx', '--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '250', join(REPO_ROOT, 'bench/micro/child.ts'), scenario, backend, String(Math.max(2, microSeconds))];
+  const args = [
+    '--import',
+    'tsx',
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    dir,
+    '--cpu-prof-interval',
+    '250',
+    join(REPO_ROOT, 'bench/micro/child.ts'),
+    scenario,
+    backend,
+    String(Math.max(2, microSeconds)),
+  ];
   const window = await new Promise<Window>((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -602,7 +629,13 @@ const importBad = (row: ImportRow | undefined) => (row ? row.runs.reduce((n, r) 
   const bad = importBad(row);
   const others = importRows
     .filter((r) => r !== row)
-    .map((r) => `${BACKEND_LABEL[r.backend]} ${fmt(importMed(r, (x) => x.keysPerSec), 0)} keys/s`)
+    .map(
+      (r) =>
+        `${BACKEND_LABEL[r.backend]} ${fmt(
+          importMed(r, (x) => x.keysPerSec),
+          0,
+        )} keys/s`,
+    )
     .join(', ');
   targets.push({
     name: `Batch import (\`importedApiKeys:batchCreate\`, ${KEYS_PER_REQUEST} keys per request, ${IMPORT_IN_FLIGHT} in flight) ≥ ${TARGETS.importKeysPerSec.toLocaleString('en-US')} keys/s server-side on SQLite`,
@@ -624,9 +657,7 @@ const cliKeysText = importKeys.toLocaleString('en-US');
       importKeys === 1_000_000
         ? `CLI import of 1,000,000 keys end to end on SQLite in under ${TARGETS.cliImportSecondsPerMillion / 60} minutes (exit 0, every key stored once)`
         : `CLI import of ${cliKeysText} keys end to end on SQLite in under ${fmt(cliLimitSeconds, 1)} s (${TARGETS.cliImportSecondsPerMillion} s per million, scaled; exit 0, every key stored once)`,
-    figure: r
-      ? `${fmt(r.seconds, 1)} s (${fmt(r.keysPerSec, 0)} keys/s)${ok ? '' : `; **${r.problems.join('; ').replace(/\|/g, '\\|')}**`}`
-      : 'not measured',
+    figure: r ? `${fmt(r.seconds, 1)} s (${fmt(r.keysPerSec, 0)} keys/s)${ok ? '' : `; **${r.problems.join('; ').replace(/\|/g, '\\|')}**`}` : 'not measured',
     pass: r ? r.seconds < cliLimitSeconds && ok : null,
   });
   targets.push({
@@ -646,7 +677,12 @@ if (profileMode !== 'never') {
       const { file, window } = await t.profile();
       const summary = summariseProfile(file, 15, window);
       profiles.push({ why: t.name, what: t.profileWhat ?? '', summary });
-      log(`  ${relative(REPO_ROOT, file)}: top ${summary.functions.slice(0, 3).map((f) => `${f.name} ${fmt(f.busyPct, 1)}%`).join('; ')}`);
+      log(
+        `  ${relative(REPO_ROOT, file)}: top ${summary.functions
+          .slice(0, 3)
+          .map((f) => `${f.name} ${fmt(f.busyPct, 1)}%`)
+          .join('; ')}`,
+      );
     } catch (e) {
       profiles.push({ why: t.name, what: t.profileWhat ?? '', error: (e as Error).message });
       log(`  profile failed: ${(e as Error).message}`);
@@ -704,8 +740,16 @@ if (microRows.length) {
   out('## In-process (micro)');
   out();
   out('`process.hrtime.bigint()` around batches of 500 calls, after a warm-up; each round runs until both its time budget and the minimum');
-  out(`iteration count (verify-issued: ${Object.entries(MIN_ITERATIONS).map(([b, n]) => `${BACKEND_LABEL[b as Backend]} ${n.toLocaleString('en-US')}`).join(', ')}; prove-only 100,000; token-auth ${TOKEN_AUTH_MIN_ITERATIONS.toLocaleString('en-US')} per case) are reached. One at a time = latency of one call;`);
-  out(`${IN_FLIGHT} in flight = wall time ÷ calls completed with ${IN_FLIGHT} concurrent callers (throughput; the PostgreSQL/MariaDB pools hold 10 connections).`);
+  out(
+    `iteration count (verify-issued: ${Object.entries(MIN_ITERATIONS)
+      .map(([b, n]) => `${BACKEND_LABEL[b as Backend]} ${n.toLocaleString('en-US')}`)
+      .join(
+        ', ',
+      )}; prove-only 100,000; token-auth ${TOKEN_AUTH_MIN_ITERATIONS.toLocaleString('en-US')} per case) are reached. One at a time = latency of one call;`,
+  );
+  out(
+    `${IN_FLIGHT} in flight = wall time ÷ calls completed with ${IN_FLIGHT} concurrent callers (throughput; the PostgreSQL/MariaDB pools hold 10 connections).`,
+  );
   out();
   const prove = microOf('prove-only', null);
   const proveUs = seqMedian(prove);
@@ -723,7 +767,9 @@ if (microRows.length) {
     const baseC = concMedian(microOf('verify-issued', 'sqlite'));
     out('### verify-issued (`pipeline.verify`, uncached; baseline SQLite)');
     out();
-    out(`| Backend | µs/op one at a time (median) | rounds min–max | ops/round | × SQLite | µs/op, ${IN_FLIGHT} in flight | × SQLite | store share (1 − prove-only ÷ verify) |`);
+    out(
+      `| Backend | µs/op one at a time (median) | rounds min–max | ops/round | × SQLite | µs/op, ${IN_FLIGHT} in flight | × SQLite | store share (1 − prove-only ÷ verify) |`,
+    );
     out('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of vi) {
       const us = seqMedian(r);
@@ -742,11 +788,21 @@ if (microRows.length) {
     const ref = tokenAuthOf(TOKEN_AUTH.reference);
     out('### token-auth (project API token on an admin request; SQLite fixture, warm per-node caches)');
     out();
-    out(`\`Authorization: Bearer <admin token>\` (the \`KEYSMITH_ADMIN_TOKEN\` of the fixture, permission \`admin\`). The guard is \`requireTenant(deps, '${TOKEN_AUTH_PERMISSION}')\` from`);
-    out('`src/http/tenant.ts` — what `POST /v2alpha1/admin/apiKeys:verify` runs before its handler — applied to a fresh `{ headers: { authorization } }` per call:');
-    out('authenticate (header parse, SHA-256 of the token, LRU cache hit, expiry check) + permission check + `projects.context` (cache hit) + key store handle.');
-    out('The reference loop does only `projects.context(projectId)`, which every admin route needs anyway; "− reference" is the median of the per-round differences.');
-    out('The token cache entry lives 10 s and the context 30 s, so a long round re-reads each from SQLite once per TTL — a handful of store reads among millions of calls.');
+    out(
+      `\`Authorization: Bearer <admin token>\` (the \`KEYSMITH_ADMIN_TOKEN\` of the fixture, permission \`admin\`). The guard is \`requireTenant(deps, '${TOKEN_AUTH_PERMISSION}')\` from`,
+    );
+    out(
+      '`src/http/tenant.ts` — what `POST /v2alpha1/admin/apiKeys:verify` runs before its handler — applied to a fresh `{ headers: { authorization } }` per call:',
+    );
+    out(
+      'authenticate (header parse, SHA-256 of the token, LRU cache hit, expiry check) + permission check + `projects.context` (cache hit) + key store handle.',
+    );
+    out(
+      'The reference loop does only `projects.context(projectId)`, which every admin route needs anyway; "− reference" is the median of the per-round differences.',
+    );
+    out(
+      'The token cache entry lives 10 s and the context 30 s, so a long round re-reads each from SQLite once per TTL — a handful of store reads among millions of calls.',
+    );
     out();
     out('| Case | µs/op (median) | rounds min–max | ops/round | guard − reference, µs (median) |');
     out('|---|---:|---:|---:|---:|');
@@ -756,12 +812,20 @@ if (microRows.length) {
       );
     const bad = ta.reduce((n, r) => n + badOf(r), 0);
     out();
-    out(`Every call was checked (the admin token's id and project; for the guard, \`request.tenant\` set to that principal, project and a key store; a throw counts as bad): ${bad === 0 ? 'all were right' : `**${bad} were not**`}.`);
+    out(
+      `Every call was checked (the admin token's id and project; for the guard, \`request.tenant\` set to that principal, project and a key store; a throw counts as bad): ${bad === 0 ? 'all were right' : `**${bad} were not**`}.`,
+    );
     out();
-    out('How revocation is honoured with this cache: `TokenService.revoke` marks the token revoked in the store, then evicts every cached principal of that token');
+    out(
+      'How revocation is honoured with this cache: `TokenService.revoke` marks the token revoked in the store, then evicts every cached principal of that token',
+    );
     out("from the revoking node's cache, so that node refuses the token on its next request. Other nodes keep a principal they cached until the entry's");
-    out("10 s TTL (`CACHE_TTL_MS`) runs out — counted from when that node last read the token from the store; cache hits do not extend it, and there is no push");
-    out('invalidation for tokens — after which they re-read the store and refuse it. One narrow exception on the revoking node: an `authenticate` whose store read');
+    out(
+      '10 s TTL (`CACHE_TTL_MS`) runs out — counted from when that node last read the token from the store; cache hits do not extend it, and there is no push',
+    );
+    out(
+      'invalidation for tokens — after which they re-read the store and refuse it. One narrow exception on the revoking node: an `authenticate` whose store read',
+    );
     out('began before the revoke committed can re-cache the still-live principal after the eviction, and then that node too accepts the token for up to 10 s.');
     out('A cached principal still honours its own `expires_at` to the millisecond.');
     out();
@@ -771,23 +835,42 @@ if (microRows.length) {
 if (httpRows.length && bareRow) {
   out('## HTTP (server in its own process)');
   out();
-  out(`autocannon 9, POST \`/v2alpha1/admin/apiKeys:verify\` with \`Authorization: Bearer <token>\` and \`{"credential": <valid issued key>}\`, ${connections} keep-alive connections, pipelining ${pipelining}, ${duration} s per run.`);
-  out('Server CPU = utime + stime of the server process from `/proc/<pid>/stat` before and after the run, ÷ requests completed (the steadier figure on a shared machine).');
+  out(
+    `autocannon 9, POST \`/v2alpha1/admin/apiKeys:verify\` with \`Authorization: Bearer <token>\` and \`{"credential": <valid issued key>}\`, ${connections} keep-alive connections, pipelining ${pipelining}, ${duration} s per run.`,
+  );
+  out(
+    'Server CPU = utime + stime of the server process from `/proc/<pid>/stat` before and after the run, ÷ requests completed (the steadier figure on a shared machine).',
+  );
   out('Ratios are medians of per-round ratios (the bare baseline and each Keysmith backend run back to back within a round).');
-  out('autocannon records latency in whole milliseconds, so p50/p99 are coarse; "mean latency" is exact by Little\'s law (closed loop: connections × pipelining ÷ req/s).');
+  out(
+    'autocannon records latency in whole milliseconds, so p50/p99 are coarse; "mean latency" is exact by Little\'s law (closed loop: connections × pipelining ÷ req/s).',
+  );
   out();
-  out('| Server | req/s | mean latency ms | p50 ms | p99 ms | server CPU µs/req | server core busy | DB server CPU µs/req | req/s ÷ bare | CPU ÷ bare | non-2xx / errors |');
+  out(
+    '| Server | req/s | mean latency ms | p50 ms | p99 ms | server CPU µs/req | server core busy | DB server CPU µs/req | req/s ÷ bare | CPU ÷ bare | non-2xx / errors |',
+  );
   out('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of httpRows) {
     const isBare = row === bareRow;
     const db = med(row, (l) => l.dbCpuUsPerReq);
     out(
-      `| ${row.target.label}${isBare ? ' (baseline)' : ''} | ${fmt(med(row, (l) => l.reqPerSec), 0)} | ${fmt(med(row, (l) => (1000 * connections * pipelining) / l.reqPerSec), 3)} | ${fmt(med(row, (l) => l.p50Ms))} | ${fmt(med(row, (l) => l.p99Ms))} | ${fmt(med(row, (l) => l.serverCpuUsPerReq), 1)} | ${fmt(100 * med(row, (l) => l.serverBusy), 0)} % | ${Number.isFinite(db) ? fmt(db, 1) : '—'} | ${isBare ? '1.00' : fmt(roundRatio(row, bareRow, (l) => l.reqPerSec))} | ${isBare ? '1.00' : fmt(roundRatio(row, bareRow, (l) => l.serverCpuUsPerReq))} | ${row.runs.reduce((n, l) => n + l.non2xx, 0)} / ${row.runs.reduce((n, l) => n + l.errors, 0)} |`,
+      `| ${row.target.label}${isBare ? ' (baseline)' : ''} | ${fmt(
+        med(row, (l) => l.reqPerSec),
+        0,
+      )} | ${fmt(
+        med(row, (l) => (1000 * connections * pipelining) / l.reqPerSec),
+        3,
+      )} | ${fmt(med(row, (l) => l.p50Ms))} | ${fmt(med(row, (l) => l.p99Ms))} | ${fmt(
+        med(row, (l) => l.serverCpuUsPerReq),
+        1,
+      )} | ${fmt(100 * med(row, (l) => l.serverBusy), 0)} % | ${Number.isFinite(db) ? fmt(db, 1) : '—'} | ${isBare ? '1.00' : fmt(roundRatio(row, bareRow, (l) => l.reqPerSec))} | ${isBare ? '1.00' : fmt(roundRatio(row, bareRow, (l) => l.serverCpuUsPerReq))} | ${row.runs.reduce((n, l) => n + l.non2xx, 0)} / ${row.runs.reduce((n, l) => n + l.errors, 0)} |`,
     );
   }
   out();
   const clientBusy = median(httpRows.flatMap((r) => r.runs.map((l) => l.clientBusy)));
-  out(`Load generator (this process, CPU 1): median ${fmt(100 * clientBusy, 0)} % of a core busy${clientBusy > 0.9 ? ' — close to saturation, so the bare baseline may be client-bound (its req/s is then a floor, and ratios flatter Keysmith)' : ''}.`);
+  out(
+    `Load generator (this process, CPU 1): median ${fmt(100 * clientBusy, 0)} % of a core busy${clientBusy > 0.9 ? ' — close to saturation, so the bare baseline may be client-bound (its req/s is then a floor, and ratios flatter Keysmith)' : ''}.`,
+  );
   out();
   out('<details><summary>Per-round figures (req/s · server CPU µs/req · p99 ms)</summary>');
   out();
@@ -804,20 +887,51 @@ if (importRows.length) {
   const base = importOf('sqlite');
   out('## Batch import (server in its own process)');
   out();
-  out(`POST \`/v2alpha1/admin/importedApiKeys:batchCreate\` with \`Authorization: Bearer <admin token>\`, ${KEYS_PER_REQUEST} fresh raw keys per request (\`legacy_sk_\` + 48 hex characters,`);
+  out(
+    `POST \`/v2alpha1/admin/importedApiKeys:batchCreate\` with \`Authorization: Bearer <admin token>\`, ${KEYS_PER_REQUEST} fresh raw keys per request (\`legacy_sk_\` + 48 hex characters,`,
+  );
   out('name, actor_id, two scopes, a small metadata object, and the `request_id` `keysmith keys import` derives from the key), on keep-alive connections with');
-  out(`${IMPORT_IN_FLIGHT} requests in flight (the CLI's default). ${importRequests} requests = ${(importRequests * KEYS_PER_REQUEST).toLocaleString('en-US')} keys per round and backend, bodies built before the timed window;`);
-  out(`${WARMUP_REQUESTS} unmeasured requests per server first. The database grows by every round (fresh keys each time). Server CPU = utime + stime from \`/proc/<pid>/stat\` ÷ keys imported;`);
-  out('"in kernel" = stime ÷ (utime + stime); "syscall writes" = `wchar` of `/proc/<pid>/io` ÷ keys (for SQLite the database file and WAL; PostgreSQL/MariaDB write in their own processes).');
+  out(
+    `${IMPORT_IN_FLIGHT} requests in flight (the CLI's default). ${importRequests} requests = ${(importRequests * KEYS_PER_REQUEST).toLocaleString('en-US')} keys per round and backend, bodies built before the timed window;`,
+  );
+  out(
+    `${WARMUP_REQUESTS} unmeasured requests per server first. The database grows by every round (fresh keys each time). Server CPU = utime + stime from \`/proc/<pid>/stat\` ÷ keys imported;`,
+  );
+  out(
+    '"in kernel" = stime ÷ (utime + stime); "syscall writes" = `wchar` of `/proc/<pid>/io` ÷ keys (for SQLite the database file and WAL; PostgreSQL/MariaDB write in their own processes).',
+  );
   out('Every response was checked for `200`, `success_count` = 1000 and `failure_count` = 0.');
   out();
-  out('| Server | keys/s (median) | rounds min–max | request p50 ms | request max ms | server CPU µs/key | server core busy | server CPU in kernel | server syscall writes KB/key | DB server CPU µs/key | keys/s ÷ SQLite | bad responses |');
+  out(
+    '| Server | keys/s (median) | rounds min–max | request p50 ms | request max ms | server CPU µs/key | server core busy | server CPU in kernel | server syscall writes KB/key | DB server CPU µs/key | keys/s ÷ SQLite | bad responses |',
+  );
   out('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of importRows) {
     const db = importMed(row, (r) => r.dbCpuUsPerKey);
     const kps = row.runs.map((r) => r.keysPerSec);
     out(
-      `| ${row.label} | ${fmt(median(kps), 0)} | ${fmt(minOf(kps), 0)}–${fmt(maxOf(kps), 0)} | ${fmt(importMed(row, (r) => r.p50Ms), 0)} | ${fmt(importMed(row, (r) => r.maxMs), 0)} | ${fmt(importMed(row, (r) => r.serverCpuUsPerKey), 1)} | ${fmt(100 * importMed(row, (r) => r.serverBusy), 0)} % | ${fmt(100 * importMed(row, (r) => r.serverSysShare), 0)} % | ${fmt(importMed(row, (r) => r.serverWriteKbPerKey), 1)} | ${Number.isFinite(db) ? fmt(db, 1) : '—'} | ${row === base ? '1.00' : fmt(ratio(median(kps), importMed(base, (r) => r.keysPerSec)))} | ${importBad(row)} |`,
+      `| ${row.label} | ${fmt(median(kps), 0)} | ${fmt(minOf(kps), 0)}–${fmt(maxOf(kps), 0)} | ${fmt(
+        importMed(row, (r) => r.p50Ms),
+        0,
+      )} | ${fmt(
+        importMed(row, (r) => r.maxMs),
+        0,
+      )} | ${fmt(
+        importMed(row, (r) => r.serverCpuUsPerKey),
+        1,
+      )} | ${fmt(100 * importMed(row, (r) => r.serverBusy), 0)} % | ${fmt(100 * importMed(row, (r) => r.serverSysShare), 0)} % | ${fmt(
+        importMed(row, (r) => r.serverWriteKbPerKey),
+        1,
+      )} | ${Number.isFinite(db) ? fmt(db, 1) : '—'} | ${
+        row === base
+          ? '1.00'
+          : fmt(
+              ratio(
+                median(kps),
+                importMed(base, (r) => r.keysPerSec),
+              ),
+            )
+      } | ${importBad(row)} |`,
     );
   }
   const firstBad = importRows.flatMap((r) => r.runs).find((r) => r.firstBad)?.firstBad;
@@ -842,35 +956,56 @@ if (cliImport) {
   out(`## CLI import end to end (${cliKeysText} keys, SQLite)`);
   out();
   out(`A JSON Lines file of ${cliKeysText} fresh keys (the same fields as batch-import, without \`request_id\`: the CLI derives it) was generated under`);
-  out(`\`.bench-tmp/\` as a stream (${fmt(r.fileBytes / 1e6, 1)} MB in ${fmt(r.generateSeconds, 1)} s, not timed). A fresh \`node dist/src/main.js serve\` on SQLite (info logging to /dev/null)`);
-  out(`${pinned ? 'pinned to CPU 0' : 'unpinned'}, then \`node dist/src/main.js keys import --file <file> --endpoint <server> -f json\` with \`KEYSMITH_TOKEN\` set and every other option`);
-  out(`at its default (batch size 1000, concurrency 2, the counting first pass)${pinned ? ', on CPU 1' : ''}. The compiled build: ${r.built}. Wall time is spawn to exit of the CLI.`);
+  out(
+    `\`.bench-tmp/\` as a stream (${fmt(r.fileBytes / 1e6, 1)} MB in ${fmt(r.generateSeconds, 1)} s, not timed). A fresh \`node dist/src/main.js serve\` on SQLite (info logging to /dev/null)`,
+  );
+  out(
+    `${pinned ? 'pinned to CPU 0' : 'unpinned'}, then \`node dist/src/main.js keys import --file <file> --endpoint <server> -f json\` with \`KEYSMITH_TOKEN\` set and every other option`,
+  );
+  out(
+    `at its default (batch size 1000, concurrency 2, the counting first pass)${pinned ? ', on CPU 1' : ''}. The compiled build: ${r.built}. Wall time is spawn to exit of the CLI.`,
+  );
   out(`Peak RSS: ${r.rssMethod}.`);
   out();
   out('| | |');
   out('|---|---:|');
   out(`| Wall time | ${fmt(r.seconds, 1)} s |`);
   out(`| Keys/s (keys ÷ wall time) | ${fmt(r.keysPerSec, 0)} |`);
-  if (r.summary) out(`| CLI summary | ${r.summary.created} new, ${r.summary.replayed + r.summary.already_existed} already imported, ${r.summary.failed} failed in ${fmt(r.summary.elapsed_seconds, 1)} s (${fmt(r.summary.keys_per_second, 0)} keys/s) |`);
+  if (r.summary)
+    out(
+      `| CLI summary | ${r.summary.created} new, ${r.summary.replayed + r.summary.already_existed} already imported, ${r.summary.failed} failed in ${fmt(r.summary.elapsed_seconds, 1)} s (${fmt(r.summary.keys_per_second, 0)} keys/s) |`,
+    );
   out(`| CLI exit code | ${r.exitCode} |`);
   out(`| CLI peak RSS | ${fmt(r.cliPeakRssMb, 1)} MB |`);
   out(`| Server peak RSS | ${fmt(r.serverPeakRssMb, 1)} MB |`);
-  out(`| CLI CPU (user + sys) | ${Number.isFinite(r.cliCpuSeconds) ? `${fmt(r.cliCpuSeconds, 1)} s (${fmt((1e6 * r.cliCpuSeconds) / r.keys, 1)} µs/key)` : '—'} |`);
-  out(`| Server CPU during the import | ${fmt(r.serverCpuSeconds, 1)} s (${fmt(r.serverCpuUsPerKey, 1)} µs/key, ${fmt((100 * r.serverCpuSeconds) / r.seconds, 0)} % of a core, ${fmt(100 * r.serverSysShare, 0)} % of it in the kernel) |`);
-  out(`| Server syscall I/O per key (\`/proc/<pid>/io\` wchar / rchar: SQLite file and WAL) | ${fmt(r.serverWriteKbPerKey, 1)} KB written / ${fmt(r.serverReadKbPerKey, 1)} KB read |`);
+  out(
+    `| CLI CPU (user + sys) | ${Number.isFinite(r.cliCpuSeconds) ? `${fmt(r.cliCpuSeconds, 1)} s (${fmt((1e6 * r.cliCpuSeconds) / r.keys, 1)} µs/key)` : '—'} |`,
+  );
+  out(
+    `| Server CPU during the import | ${fmt(r.serverCpuSeconds, 1)} s (${fmt(r.serverCpuUsPerKey, 1)} µs/key, ${fmt((100 * r.serverCpuSeconds) / r.seconds, 0)} % of a core, ${fmt(100 * r.serverSysShare, 0)} % of it in the kernel) |`,
+  );
+  out(
+    `| Server syscall I/O per key (\`/proc/<pid>/io\` wchar / rchar: SQLite file and WAL) | ${fmt(r.serverWriteKbPerKey, 1)} KB written / ${fmt(r.serverReadKbPerKey, 1)} KB read |`,
+  );
   out(`| SQLite file + WAL after the run | ${fmt(r.dbFileMb, 0)} MB |`);
   out(`| Active keys after (operator API \`usage.active_keys\`) | ${r.activeKeys} |`);
   out(`| Imported rows / distinct lookup hashes in the database | ${r.dbRows} / ${r.dbDistinctHashes} |`);
   out(`| Sample keys (first, middle, last line) verifying \`is_valid: true\` | ${r.samplesVerified} of ${r.samplesChecked} |`);
   out();
-  out(r.problems.length ? `**Problems:** ${r.problems.join('; ').replace(/\|/g, '\\|')}` : 'Checks: exit code 0, the summary counts every key as new, and the active key count and the rows equal the number of lines.');
+  out(
+    r.problems.length
+      ? `**Problems:** ${r.problems.join('; ').replace(/\|/g, '\\|')}`
+      : 'Checks: exit code 0, the summary counts every key as new, and the active key count and the rows equal the number of lines.',
+  );
   out();
 }
 
 if (profiles.length) {
   out('## CPU profiles of missed targets');
   out();
-  out('`node --cpu-prof --cpu-prof-interval 250` (µs), profile files under `.bench-tmp/profiles/` (not committed). Self time aggregated by `bench/lib/cpuprofile.ts`;');
+  out(
+    '`node --cpu-prof --cpu-prof-interval 250` (µs), profile files under `.bench-tmp/profiles/` (not committed). Self time aggregated by `bench/lib/cpuprofile.ts`;',
+  );
   out('percentages are of busy time (all samples except `(idle)`). Re-read a profile with `tsx bench/lib/cpuprofile.ts <file> [top]`.');
   out();
   for (const p of profiles) {
@@ -909,12 +1044,22 @@ out('- HTTP servers (`bench/http/server-bare.ts`, `bench/http/server-keysmith.ts
 out('  for 2 s, then each round runs the bare baseline and every Keysmith backend back to back. A sanity request checks `200` and `is_valid: true` first.');
 out('- The database servers are not pinned and share the two cores; their CPU is shown separately ("DB server CPU µs/req", summed over all');
 out('  `postgres` / `mariadbd` processes) and is not part of "server CPU".');
-out(`- Targets: issue 2 (in-process SQLite ≤ ${TARGETS.microSqliteUs} µs/op; HTTP ≥ ${TARGETS.httpVsBare * 100} % of bare req/s), issue 3 (uncached PostgreSQL within ${TARGETS.pgVsSqlite}× of SQLite)`);
-out(`  and the project API token issue (token authentication adds ≤ ${TARGETS.tokenAuthUs} µs per admin request in process: the whole guard of \`token-auth\`, µs/op, and no bad result).`);
-out(`- Import targets: batch import ≥ ${TARGETS.importKeysPerSec.toLocaleString('en-US')} keys/s server-side on SQLite (median of rounds, every response a full success);`);
-out(`  the CLI imports 1,000,000 keys end to end in under ${TARGETS.cliImportSecondsPerMillion} s (scaled linearly with \`--import-keys\`) with a peak RSS under ${TARGETS.cliImportRssMb} MB.`);
+out(
+  `- Targets: issue 2 (in-process SQLite ≤ ${TARGETS.microSqliteUs} µs/op; HTTP ≥ ${TARGETS.httpVsBare * 100} % of bare req/s), issue 3 (uncached PostgreSQL within ${TARGETS.pgVsSqlite}× of SQLite)`,
+);
+out(
+  `  and the project API token issue (token authentication adds ≤ ${TARGETS.tokenAuthUs} µs per admin request in process: the whole guard of \`token-auth\`, µs/op, and no bad result).`,
+);
+out(
+  `- Import targets: batch import ≥ ${TARGETS.importKeysPerSec.toLocaleString('en-US')} keys/s server-side on SQLite (median of rounds, every response a full success);`,
+);
+out(
+  `  the CLI imports 1,000,000 keys end to end in under ${TARGETS.cliImportSecondsPerMillion} s (scaled linearly with \`--import-keys\`) with a peak RSS under ${TARGETS.cliImportRssMb} MB.`,
+);
 out('  cli-import-1m runs once (not per round): one import of a million keys is itself ~1000 requests.');
-out('  A missed target triggers one extra profiled run (`--profile never|auto|always`); the CLI targets have none (the batch-import profile shows the server side).');
+out(
+  '  A missed target triggers one extra profiled run (`--profile never|auto|always`); the CLI targets have none (the batch-import profile shows the server side).',
+);
 out();
 
 const outPath = resolve(REPO_ROOT, opt.out ?? 'docs/benchmarks.md'); // an absolute --out stays absolute

@@ -10,9 +10,7 @@ import { ERROR_CATALOGUE } from '../src/errors/catalogue.js';
 export async function renderOpenApi(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'keysmith-openapi-'));
   try {
-    const app = await buildApp(
-      loadConfig({ env: { KEYSMITH_DATA_DIR: dir, KEYSMITH_SECRETS_MASTER_KEY: '00'.repeat(32), KEYSMITH_LOG_LEVEL: 'silent' } }),
-    );
+    const app = await buildApp(loadConfig({ env: { KEYSMITH_DATA_DIR: dir, KEYSMITH_SECRETS_MASTER_KEY: '00'.repeat(32), KEYSMITH_LOG_LEVEL: 'silent' } }));
     const doc = app.api.swagger();
     await app.close();
     return `${JSON.stringify(doc, null, 2)}\n`;

@@ -27,9 +27,15 @@ function files(dir) {
 function reachable(port) {
   return new Promise((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port, timeout: 1500 });
-    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
-    s.once('timeout', () => (s.destroy(), resolve(false)));
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -48,6 +54,21 @@ if (!fast) {
 
 const totals = { pass: 0, fail: 0, skip: 0 };
 const failedPhases = [];
+if (!fast && !only) {
+  // Static checks first: types (tsc) and lint/format (biome); each counts as one test.
+  for (const [name, cmd, args] of [
+    ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+    ['lint', 'npx', ['biome', 'check', 'src', 'test', 'bench', 'scripts']],
+  ]) {
+    const r = spawnSync(cmd, args, { stdio: 'inherit' });
+    if (r.status === 0) totals.pass += 1;
+    else {
+      console.error(`FAIL ${name}`);
+      totals.fail += 1;
+      failedPhases.push(name);
+    }
+  }
+}
 const tmp = mkdtempSync(join(tmpdir(), 'keysmith-tap-'));
 for (const [i, phase] of phases.entries()) {
   if (only && !phase.name.startsWith(only)) continue;

@@ -74,7 +74,9 @@ function newestMtime(path: string): number {
 export function ensureBuilt(log: (s: string) => void): string {
   const sources = Math.max(
     newestMtime(join(REPO_ROOT, 'src')),
-    ...['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => (existsSync(join(REPO_ROOT, f)) ? statSync(join(REPO_ROOT, f)).mtimeMs : 0)),
+    ...['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) =>
+      existsSync(join(REPO_ROOT, f)) ? statSync(join(REPO_ROOT, f)).mtimeMs : 0,
+    ),
   );
   const why = !existsSync(MAIN_JS) ? 'dist/src/main.js missing' : statSync(MAIN_JS).mtimeMs < sources ? 'dist older than the sources' : '';
   if (!why) return 'dist up to date';
@@ -221,7 +223,9 @@ export async function runCliImport(opts: CliImportOptions): Promise<CliImportRes
       const timeFile = join(dir, 'time.txt');
       const cliArgs = [MAIN_JS, 'keys', 'import', '--file', file, '--endpoint', server.url, '-f', 'json'];
       const [cmd, argv] = useTime ? [TIME_BIN, ['-v', '-o', timeFile, process.execPath, ...cliArgs]] : [process.execPath, cliArgs];
-      log(`  running: ${useTime ? '/usr/bin/time -v -o … ' : ''}node dist/src/main.js keys import --file ${relative(REPO_ROOT, file)} --endpoint ${server.url} -f json`);
+      log(
+        `  running: ${useTime ? '/usr/bin/time -v -o … ' : ''}node dist/src/main.js keys import --file ${relative(REPO_ROOT, file)} --endpoint ${server.url} -f json`,
+      );
       const serverCpu0 = processCpuMicros(server.pid) ?? Number.NaN;
       const split0 = processCpuSplit(server.pid);
       const io0 = processIo(server.pid);
@@ -280,7 +284,9 @@ export async function runCliImport(opts: CliImportOptions): Promise<CliImportRes
         problems.push(`CLI printed no JSON summary: ${stdout.slice(0, 300)}`);
       }
       if (summary && (summary.created !== opts.keys || summary.failed !== 0))
-        problems.push(`CLI summary: ${summary.created} created, ${summary.replayed} replayed, ${summary.already_existed} already existed, ${summary.failed} failed (expected ${opts.keys} created)`);
+        problems.push(
+          `CLI summary: ${summary.created} created, ${summary.replayed} replayed, ${summary.already_existed} already existed, ${summary.failed} failed (expected ${opts.keys} created)`,
+        );
 
       const usage = await apiJson<{ usage?: { active_keys?: number } }>(server.url, BENCH_OPERATOR_TOKEN, 'GET', '/operator/v1/projects/default');
       const activeKeys = Number(usage.json?.usage?.active_keys);
@@ -330,7 +336,8 @@ export async function runCliImport(opts: CliImportOptions): Promise<CliImportRes
       db.close();
       result.dbRows = row.n;
       result.dbDistinctHashes = row.d;
-      if (row.n !== opts.keys || row.d !== opts.keys) problems.push(`the database holds ${row.n} imported rows (${row.d} distinct hashes), expected ${opts.keys}`);
+      if (row.n !== opts.keys || row.d !== opts.keys)
+        problems.push(`the database holds ${row.n} imported rows (${row.d} distinct hashes), expected ${opts.keys}`);
     } catch (e) {
       problems.push(`could not count the rows: ${(e as Error).message}`);
     }

@@ -111,7 +111,14 @@ export function summariseProfile(file: string, top = 15, window?: Window): Profi
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([name, us]) => ({ name, ms: us / 1000, pct: total ? (100 * us) / total : 0, busyPct: busy && name !== '(idle)' ? (100 * us) / busy : 0 }));
-  return { file, windowMs: window ? (window.toUs - window.fromUs) / 1000 : undefined, totalMs: total / 1000, idleMs: idle / 1000, groups: rows(groups, 12), functions: rows(fns, top) };
+  return {
+    file,
+    windowMs: window ? (window.toUs - window.fromUs) / 1000 : undefined,
+    totalMs: total / 1000,
+    idleMs: idle / 1000,
+    groups: rows(groups, 12),
+    functions: rows(fns, top),
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -56,12 +56,7 @@ export class ApiError extends Error {
    * Builds the error from a response's status and raw text. `redact` removes secrets (the admin
    * token) from anything the server echoed back before it reaches a message.
    */
-  static fromResponse(
-    status: number,
-    text: string,
-    requestId: string | undefined,
-    redact: (s: string) => string,
-  ): ApiError {
+  static fromResponse(status: number, text: string, requestId: string | undefined, redact: (s: string) => string): ApiError {
     let body: unknown = text;
     try {
       body = text ? JSON.parse(text) : undefined;
@@ -69,8 +64,7 @@ export class ApiError extends Error {
       // Not JSON (a proxy or load balancer answered): quote the text below.
     }
     const err = isRecord(body) && isRecord(body.error) ? body.error : undefined;
-    const statusName =
-      (typeof err?.status === 'string' && err.status) || STATUS_BY_HTTP[status] || `HTTP_${status}`;
+    const statusName = (typeof err?.status === 'string' && err.status) || STATUS_BY_HTTP[status] || `HTTP_${status}`;
     let message: string;
     if (typeof err?.message === 'string' && err.message) message = err.message;
     else if (text && !err) message = oneLine(text).slice(0, MAX_TEXT);

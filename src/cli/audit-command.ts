@@ -3,24 +3,12 @@
 import type { Command } from 'commander';
 import { collectPages } from './collect-pages.js';
 import { parsePositiveInt } from './keys-input.js';
-import {
-  addOperatorGroup,
-  type OperatorContext,
-  type OperatorIo,
-  operatorActionBinder,
-  resolveIo,
-} from './operator-context.js';
+import { addOperatorGroup, type OperatorContext, type OperatorIo, operatorActionBinder, resolveIo } from './operator-context.js';
 import { parseRef } from './operator-input.js';
 import type { ListAuditResponse } from './operator-types.js';
 import { type Column, printResult } from './output.js';
 
-export const AUDIT_COLUMNS: Column[] = [
-  { key: 'time' },
-  { key: 'action' },
-  { key: 'actor' },
-  { key: 'key_id' },
-  { key: 'reason' },
-];
+export const AUDIT_COLUMNS: Column[] = [{ key: 'time' }, { key: 'action' }, { key: 'actor' }, { key: 'key_id' }, { key: 'reason' }];
 
 /** Adds `audit` and its subcommands to `program`; `io` replaces the process streams (tests). */
 export function registerAuditCommands(program: Command, io: Partial<OperatorIo> = {}): void {

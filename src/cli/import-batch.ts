@@ -56,12 +56,7 @@ type Failure = { code: string; message: string };
 type Classified = { kind: 'retry' | 'fatal' | 'failed' | 'existed' | 'too-large'; failure: Failure };
 
 /** Never rejects: every line of `lines` gets exactly one result. `redact` removes the token. */
-export async function sendBatch(
-  sender: BatchSender,
-  lines: BatchLine[],
-  policy: RetryPolicy,
-  redact: (s: string) => string,
-): Promise<BatchOutcome> {
+export async function sendBatch(sender: BatchSender, lines: BatchLine[], policy: RetryPolicy, redact: (s: string) => string): Promise<BatchOutcome> {
   const results: LineResult[] = [];
   const settle = (l: BatchLine, outcome: Outcome, f?: Failure): void => {
     results.push(f ? { line: l.line, outcome, ...scrubbed(f, [l], redact) } : { line: l.line, outcome });

@@ -101,13 +101,7 @@ async function importKeys(
   process.exitCode = result.counts.failed > 0 || result.stopped ? 1 : 0;
 }
 
-function printSummary(
-  io: KeysIo,
-  format: 'table' | 'json',
-  r: ImportRunResult,
-  reportPath: string,
-  redact: (s: string) => string,
-): void {
+function printSummary(io: KeysIo, format: 'table' | 'json', r: ImportRunResult, reportPath: string, redact: (s: string) => string): void {
   const stopped = r.stopped && redact(r.stopped);
   if (format === 'json') {
     printResult(
@@ -131,7 +125,9 @@ function printSummary(
   if (r.counts.failed > 0) io.stderr.write(`${r.counts.failed} failed line(s) listed in ${reportPath}\n`);
   if (stopped) {
     const from = r.firstUnsentLine ? `; lines from ${r.firstUnsentLine} on were not sent` : '';
-    io.stderr.write(`error: stopped: ${stopped.replace(/\s*\n\s*/g, ' ')}${from}. Re-run the same command to resume: imported lines are skipped as replayed.\n`);
+    io.stderr.write(
+      `error: stopped: ${stopped.replace(/\s*\n\s*/g, ' ')}${from}. Re-run the same command to resume: imported lines are skipped as replayed.\n`,
+    );
   }
 }
 

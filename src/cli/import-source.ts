@@ -13,8 +13,7 @@ const REQUEST_ID_FIELD_BYTES = 52;
 
 export type SourceEntry =
   /** `bytes`: an upper estimate of the item's JSON size, when the decoder has one for free. */
-  | { line: number; item: ImportKeyRequest; bytes?: number }
-  | { line: number; error_code: string; error_message: string };
+  { line: number; item: ImportKeyRequest; bytes?: number } | { line: number; error_code: string; error_message: string };
 
 export interface RecordDecoder {
   push(line: FileLine): SourceEntry[];
@@ -99,14 +98,16 @@ class CsvDecoder implements RecordDecoder {
     if (record.cells.length !== columns.length) {
       return [bad(record.line, 'INVALID_CSV', `expected ${columns.length} fields, found ${record.cells.length}`)];
     }
-    return [toEntry(record.line, () => {
-      const obj: Record<string, unknown> = {};
-      record.cells.forEach((cell, i) => {
-        // An empty cell means "not given", as an absent JSON field does.
-        if (cell.trim() !== '') CSV_COLUMNS[columns[i]](cell, obj);
-      });
-      return toImportItem(obj);
-    })];
+    return [
+      toEntry(record.line, () => {
+        const obj: Record<string, unknown> = {};
+        record.cells.forEach((cell, i) => {
+          // An empty cell means "not given", as an absent JSON field does.
+          if (cell.trim() !== '') CSV_COLUMNS[columns[i]](cell, obj);
+        });
+        return toImportItem(obj);
+      }),
+    ];
   }
 }
 

@@ -119,11 +119,7 @@ export async function rotateKey(ctx: KeysContext, keyId: string, opts: RotateOpt
   });
 }
 
-export async function revokeKey(
-  ctx: KeysContext,
-  keyId: string,
-  opts: { reason?: string; description?: string },
-): Promise<void> {
+export async function revokeKey(ctx: KeysContext, keyId: string, opts: { reason?: string; description?: string }): Promise<void> {
   const reason = parseChoice('--reason', opts.reason ?? 'key_compromise', REVOCATION_REASONS);
   await ctx.client.revoke(keyId, { reason, description: opts.description });
   if (ctx.format === 'json') {
@@ -144,13 +140,7 @@ export async function verifyKey(ctx: KeysContext, credential: string): Promise<v
 }
 
 /** Table mode shows the key, then the one-time secret, and warns on stderr; JSON is the raw response. */
-function printWithSecret(
-  ctx: KeysContext,
-  raw: unknown,
-  key: IssuedApiKey,
-  secret: string | undefined,
-  extra: Record<string, unknown>,
-): void {
+function printWithSecret(ctx: KeysContext, raw: unknown, key: IssuedApiKey, secret: string | undefined, extra: Record<string, unknown>): void {
   if (ctx.format === 'json') {
     printResult(raw, 'json', undefined, ctx.stdout);
     return;

@@ -5,17 +5,7 @@ import { type Command, type CommanderError, Option } from 'commander';
 import { ApiError } from './api-error.js';
 import { AdminClient } from './http-client.js';
 import { registerImportCommand } from './import-command.js';
-import {
-  getKey,
-  issueKey,
-  type KeysContext,
-  type KeysIo,
-  listKeys,
-  revokeKey,
-  rotateKey,
-  updateKey,
-  verifyKey,
-} from './keys-actions.js';
+import { getKey, issueKey, type KeysContext, type KeysIo, listKeys, revokeKey, rotateKey, updateKey, verifyKey } from './keys-actions.js';
 import { UsageError } from './keys-input.js';
 import type { OutputFormat, Writer } from './output.js';
 
@@ -40,14 +30,10 @@ export function registerKeysCommands(program: Command, io: Partial<KeysIo> = {})
   const keys = program
     .command('keys')
     .description('manage issued API keys through the admin API')
-    .addOption(
-      new Option('-e, --endpoint <url>', 'Keysmith API base URL').env('KEYSMITH_ENDPOINT').default(DEFAULT_ENDPOINT),
-    )
+    .addOption(new Option('-e, --endpoint <url>', 'Keysmith API base URL').env('KEYSMITH_ENDPOINT').default(DEFAULT_ENDPOINT))
     .addOption(
       // Security: read from the env at parse time, never as a commander default (help would print it).
-      new Option('--token <token>', 'project API token; prefer the env var: argv is visible to other local users').env(
-        'KEYSMITH_TOKEN',
-      ),
+      new Option('--token <token>', 'project API token; prefer the env var: argv is visible to other local users').env('KEYSMITH_TOKEN'),
     )
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
     // Commander's own parse errors (unknown option, missing argument) exit 2 like ours, not 1.
@@ -86,10 +72,7 @@ export function registerKeysCommands(program: Command, io: Partial<KeysIo> = {})
     .action(withContext((ctx, keyId: string, opts) => updateKey(ctx, keyId, opts)));
 
   keyFieldOptions(
-    keys
-      .command('rotate')
-      .description('replace a key by a new one (absent fields are inherited); prints the new secret once')
-      .argument('<key_id>'),
+    keys.command('rotate').description('replace a key by a new one (absent fields are inherited); prints the new secret once').argument('<key_id>'),
   )
     .option('--clear <fields>', 'fields the new key must not inherit')
     .option('--visibility <visibility>', 'secret or public')

@@ -9,11 +9,7 @@ export function registerMigrateCommand(program: Command): void {
   const migrate = program.command('migrate').description('Manage the database schema');
   const withStore = async (opts: { config?: string; database?: string }, fn: (store: SqlStore, dsn: string, ops: StoreOps) => Promise<void>) => {
     // Loaded here, not at the top: `keysmith keys …` need not load the database drivers.
-    const [{ loadConfig }, { resolveDsn }, ops] = await Promise.all([
-      import('../config/load.js'),
-      import('../app.js'),
-      import('../store/sql/open-store.js'),
-    ]);
+    const [{ loadConfig }, { resolveDsn }, ops] = await Promise.all([import('../config/load.js'), import('../app.js'), import('../store/sql/open-store.js')]);
     const config = loadConfig({ file: opts.config });
     const dsn = opts.database ?? resolveDsn(config);
     const store = ops.createSqlStore(ops.openDialect(dsn));

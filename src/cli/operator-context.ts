@@ -31,15 +31,10 @@ export function addOperatorGroup(program: Command, name: string, description: st
     program
       .command(name)
       .description(description)
-      .addOption(
-        new Option('-e, --endpoint <url>', 'Keysmith API base URL').env('KEYSMITH_ENDPOINT').default(DEFAULT_ENDPOINT),
-      )
+      .addOption(new Option('-e, --endpoint <url>', 'Keysmith API base URL').env('KEYSMITH_ENDPOINT').default(DEFAULT_ENDPOINT))
       .addOption(
         // Security: read from the env at parse time, never as a commander default (help would print it).
-        new Option(
-          '--operator-token <token>',
-          'operator token; prefer the env var: argv is visible to other local users',
-        ).env('KEYSMITH_OPERATOR_TOKEN'),
+        new Option('--operator-token <token>', 'operator token; prefer the env var: argv is visible to other local users').env('KEYSMITH_OPERATOR_TOKEN'),
       )
       .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
       // Commander's own parse errors (unknown option, missing argument) exit 2 like ours, not 1.

@@ -20,12 +20,7 @@ export interface Writer {
 const GAP = '  ';
 
 /** Writes `data` to stdout: an array as a table of rows, anything else as a field/value table. */
-export function printResult(
-  data: unknown,
-  format: OutputFormat,
-  columns?: Column[],
-  out: Writer = process.stdout,
-): void {
+export function printResult(data: unknown, format: OutputFormat, columns?: Column[], out: Writer = process.stdout): void {
   out.write(`${renderResult(data, format, columns)}\n`);
 }
 
@@ -73,7 +68,12 @@ function alignLines(lines: string[][]): string {
     });
   }
   return lines
-    .map((line) => line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]))).join(GAP).trimEnd())
+    .map((line) =>
+      line
+        .map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i])))
+        .join(GAP)
+        .trimEnd(),
+    )
     .join('\n');
 }
 

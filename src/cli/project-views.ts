@@ -13,19 +13,9 @@ export const PROJECT_COLUMNS: Column[] = [
   { key: 'id' },
 ];
 
-export const HMAC_COLUMNS: Column[] = [
-  { key: 'id' },
-  { key: 'state' },
-  { key: 'create_time', header: 'created' },
-  { key: 'expire_time', header: 'expires' },
-];
+export const HMAC_COLUMNS: Column[] = [{ key: 'id' }, { key: 'state' }, { key: 'create_time', header: 'created' }, { key: 'expire_time', header: 'expires' }];
 
-export const SIGNING_COLUMNS: Column[] = [
-  { key: 'kid' },
-  { key: 'alg' },
-  { key: 'state' },
-  { key: 'create_time', header: 'created' },
-];
+export const SIGNING_COLUMNS: Column[] = [{ key: 'kid' }, { key: 'alg' }, { key: 'state' }, { key: 'create_time', header: 'created' }];
 
 /** `12/10000`, `3/unlimited`; absent when the server sent no usage. */
 function usageCell(usage: Project['usage']): string | undefined {

@@ -3,13 +3,7 @@
 import { collectPages } from './collect-pages.js';
 import { parseCsv, parsePositiveInt, UsageError } from './keys-input.js';
 import type { OperatorContext } from './operator-context.js';
-import {
-  parseAlgorithm,
-  parseDurationOption,
-  parseRef,
-  parseRotationMode,
-  readConfigPatch,
-} from './operator-input.js';
+import { parseAlgorithm, parseDurationOption, parseRef, parseRotationMode, readConfigPatch } from './operator-input.js';
 import type { CreateProjectBody, ListProjectsResponse, Project, UpdateProjectBody } from './operator-types.js';
 import { formatCell, printResult } from './output.js';
 import { flattenObject, HMAC_COLUMNS, PROJECT_COLUMNS, projectView, SIGNING_COLUMNS } from './project-views.js';
@@ -58,11 +52,7 @@ function projectFields(opts: ProjectFieldOptions): UpdateProjectBody {
   return body;
 }
 
-export async function createProject(
-  ctx: OperatorContext,
-  slug: string,
-  opts: ProjectFieldOptions & { enable?: boolean },
-): Promise<void> {
+export async function createProject(ctx: OperatorContext, slug: string, opts: ProjectFieldOptions & { enable?: boolean }): Promise<void> {
   const body: CreateProjectBody = { slug: parseRef('slug', slug), ...projectFields(opts) };
   if (opts.enable) body.enable_api_keys = true;
   printProject(ctx, await ctx.client.createProject(body));
@@ -115,11 +105,7 @@ export async function rotateHmacSecret(ctx: OperatorContext, project: string, op
   else printResult(res.hmac_secrets ?? [], 'table', HMAC_COLUMNS, ctx.stdout);
 }
 
-export async function rotateSigningKey(
-  ctx: OperatorContext,
-  project: string,
-  opts: { mode?: string; algorithm?: string },
-): Promise<void> {
+export async function rotateSigningKey(ctx: OperatorContext, project: string, opts: { mode?: string; algorithm?: string }): Promise<void> {
   const ref = parseRef('project', project);
   const body: { mode?: string; algorithm?: string } = {};
   if (opts.mode !== undefined) body.mode = parseRotationMode(opts.mode);

@@ -42,8 +42,9 @@ export function registerProjectsCommands(program: Command, io: Partial<OperatorI
     .option('--enable', 'enable API keys right away (generates the HMAC secret and an EdDSA signing key)')
     .action(bind((ctx, slug: string, opts) => createProject(ctx, slug, opts)));
 
-  projectFieldOptions(projects.command('update').description('change the name, plan or custom domains').argument('<project>'))
-    .action(bind((ctx, project: string, opts) => updateProject(ctx, project, opts)));
+  projectFieldOptions(projects.command('update').description('change the name, plan or custom domains').argument('<project>')).action(
+    bind((ctx, project: string, opts) => updateProject(ctx, project, opts)),
+  );
 
   projects
     .command('delete')

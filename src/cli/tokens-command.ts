@@ -2,13 +2,7 @@
 // (docs/operator-api.md). Exit codes: 0 success, 1 API or network error, 2 bad command-line input
 // (nothing was sent).
 import type { Command } from 'commander';
-import {
-  addOperatorGroup,
-  type OperatorContext,
-  type OperatorIo,
-  operatorActionBinder,
-  resolveIo,
-} from './operator-context.js';
+import { addOperatorGroup, type OperatorContext, type OperatorIo, operatorActionBinder, resolveIo } from './operator-context.js';
 import { parseDurationOption, parsePermissions, parseRef } from './operator-input.js';
 import { type Column, printResult } from './output.js';
 
@@ -51,11 +45,7 @@ export function registerTokensCommands(program: Command, io: Partial<OperatorIo>
     .action(bind((ctx, project: string, tokenId: string) => revokeToken(ctx, project, tokenId)));
 }
 
-export async function createToken(
-  ctx: OperatorContext,
-  project: string,
-  opts: { name: string; permissions: string; ttl?: string },
-): Promise<void> {
+export async function createToken(ctx: OperatorContext, project: string, opts: { name: string; permissions: string; ttl?: string }): Promise<void> {
   const ref = parseRef('project', project);
   const permissions = parsePermissions(opts.permissions);
   const ttl = opts.ttl === undefined ? undefined : parseDurationOption('--ttl', opts.ttl);

@@ -19,7 +19,10 @@ interface SchemaNode {
 }
 
 /** Every leaf path of the schema with the env variable that overrides it (dots → underscores). */
-export function configLeaves(schema: SchemaNode = ConfigSchema as unknown as SchemaNode, prefix: string[] = []): { path: string[]; env: string; node: SchemaNode }[] {
+export function configLeaves(
+  schema: SchemaNode = ConfigSchema as unknown as SchemaNode,
+  prefix: string[] = [],
+): { path: string[]; env: string; node: SchemaNode }[] {
   const out: { path: string[]; env: string; node: SchemaNode }[] = [];
   for (const [key, node] of Object.entries(schema.properties ?? {})) {
     const path = [...prefix, key];

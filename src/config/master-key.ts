@@ -24,7 +24,9 @@ export function resolveMasterKey(config: Config, embedded: boolean, warn: (msg: 
     try {
       text = readFileSync(config.secrets.master_key_file, 'utf8');
     } catch (e) {
-      throw new ConfigError(`invalid configuration at secrets.master_key_file: cannot read ${config.secrets.master_key_file} (${(e as NodeJS.ErrnoException).code})`);
+      throw new ConfigError(
+        `invalid configuration at secrets.master_key_file: cannot read ${config.secrets.master_key_file} (${(e as NodeJS.ErrnoException).code})`,
+      );
     }
     return parse(text, 'secrets.master_key_file');
   }
@@ -36,6 +38,8 @@ export function resolveMasterKey(config: Config, embedded: boolean, warn: (msg: 
   if (existsSync(file)) return parse(readFileSync(file, 'utf8'), `master key file ${file}`);
   mkdirSync(config.data_dir, { recursive: true });
   writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-  warn(`generated a new master key in ${file} (mode 0600). Back it up: without it the stored secrets cannot be opened. Set KEYSMITH_SECRETS_MASTER_KEY in production.`);
+  warn(
+    `generated a new master key in ${file} (mode 0600). Back it up: without it the stored secrets cannot be opened. Set KEYSMITH_SECRETS_MASTER_KEY in production.`,
+  );
   return parse(readFileSync(file, 'utf8'), `master key file ${file}`);
 }

@@ -36,9 +36,7 @@ export function parseMasterKey(text: string): Buffer {
     const canonical = trimmed.replace(/=$/, '').replace(/\+/g, '-').replace(/\//g, '_');
     if (key.length === KEY_BYTES && key.toString('base64url') === canonical) return key;
   }
-  throw new Error(
-    'invalid master key: expected 32 bytes encoded as 64 hex characters or 43/44 base64/base64url characters',
-  );
+  throw new Error('invalid master key: expected 32 bytes encoded as 64 hex characters or 43/44 base64/base64url characters');
 }
 
 export class EnvelopeCipher {
@@ -72,14 +70,16 @@ export class EnvelopeCipher {
       throw new EnvelopeError('sealed value is not in the ksenv1 format');
     }
     if (parts[1] !== this.keyId) {
-      throw new EnvelopeError(
-        `the configured master key (id ${this.keyId}) does not match the one the data was sealed with (id ${parts[1]})`,
-      );
+      throw new EnvelopeError(`the configured master key (id ${this.keyId}) does not match the one the data was sealed with (id ${parts[1]})`);
     }
     const [wrapIv, wrappedDek, wrapTag, dataIv, ciphertext, dataTag] = parts.slice(2).map(decodePart);
     if (
-      wrapIv?.length !== IV_BYTES || wrappedDek?.length !== KEY_BYTES || wrapTag?.length !== TAG_BYTES ||
-      dataIv?.length !== IV_BYTES || ciphertext === null || dataTag?.length !== TAG_BYTES
+      wrapIv?.length !== IV_BYTES ||
+      wrappedDek?.length !== KEY_BYTES ||
+      wrapTag?.length !== TAG_BYTES ||
+      dataIv?.length !== IV_BYTES ||
+      ciphertext === null ||
+      dataTag?.length !== TAG_BYTES
     ) {
       throw new EnvelopeError('sealed value is not in the ksenv1 format');
     }

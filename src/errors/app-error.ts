@@ -24,8 +24,7 @@ export class AppError extends Error {
   }
 }
 
-export const invalidArgument = (message: string, field?: string): AppError =>
-  new AppError('INVALID_ARGUMENT', message, field ? { field } : undefined);
+export const invalidArgument = (message: string, field?: string): AppError => new AppError('INVALID_ARGUMENT', message, field ? { field } : undefined);
 
 export const keyNotFound = (): AppError => new AppError('API_KEY_NOT_FOUND', 'API key not found.');
 

@@ -28,12 +28,7 @@ export function projectOf(request: FastifyRequest): ProjectRecord {
 }
 
 /** Records an audit event for the request's caller (token id or operator) and request id. */
-export function auditRequest(
-  audit: AuditLog,
-  request: FastifyRequest,
-  projectId: string,
-  entry: Omit<AuditEntry, 'actor' | 'requestId'>,
-): Promise<void> {
+export function auditRequest(audit: AuditLog, request: FastifyRequest, projectId: string, entry: Omit<AuditEntry, 'actor' | 'requestId'>): Promise<void> {
   const actor = request.tenant ? tokenActor(request.tenant.principal) : request.operator ? OPERATOR_ACTOR : 'unknown';
   return audit.record(projectId, { ...entry, actor, requestId: request.id });
 }

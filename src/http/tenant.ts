@@ -28,11 +28,12 @@ declare module 'fastify' {
 export function requireTenant(deps: { tokens: TokenService; projects: ProjectService; store: Store }, permission: Permission) {
   return async (request: FastifyRequest): Promise<void> => {
     const principal = await deps.tokens.authenticate(request.headers.authorization);
-    if (!allows(principal.permissions, permission))
-      throw new AppError('PERMISSION_DENIED', `This token lacks the "${permission}" permission.`, { permission });
+    if (!allows(principal.permissions, permission)) throw new AppError('PERMISSION_DENIED', `This token lacks the "${permission}" permission.`, { permission });
     // A token of a project deleted on this or another node: the project is gone, so is the token.
     const ctx = await deps.projects.context(principal.projectId).catch((e: unknown) => {
-      throw e instanceof AppError && e.reason === 'PROJECT_NOT_FOUND' ? new AppError('UNAUTHENTICATED', 'A valid project API token is required: Authorization: Bearer <token>.') : e;
+      throw e instanceof AppError && e.reason === 'PROJECT_NOT_FOUND'
+        ? new AppError('UNAUTHENTICATED', 'A valid project API token is required: Authorization: Bearer <token>.')
+        : e;
     });
     if (!ctx.apiKeysEnabled) throw new AppError('API_KEYS_NOT_ENABLED', 'API keys are not enabled for this project: enable them first.');
     request.tenant = { principal, ctx, keys: deps.store.keys(ctx.id) };

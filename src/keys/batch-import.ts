@@ -9,9 +9,7 @@ import { ImportedKeyService } from './imported-key-service.js';
 
 export type BatchErrorCode = 'INVALID_ARGUMENT' | 'ALREADY_EXISTS' | 'FAILED_PRECONDITION' | 'INTERNAL' | 'RESOURCE_EXHAUSTED';
 
-export type BatchItemResult =
-  | { index: number; key: KeyRecord; replayed: boolean }
-  | { index: number; code: BatchErrorCode; message: string };
+export type BatchItemResult = { index: number; key: KeyRecord; replayed: boolean } | { index: number; code: BatchErrorCode; message: string };
 
 export const MAX_BATCH = 1000;
 

@@ -67,7 +67,8 @@ export function toImportInput(ctx: ProjectContext, b: ImportBody): ImportInput {
     rawKey = b.raw_key;
     if (rawKey.length > RAW_KEY_MAX) throw invalidArgument(`raw_key must be at most ${RAW_KEY_MAX} characters.`, 'raw_key');
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
-    if (/[\u0000-\u001f\u007f]/.test(rawKey) || rawKey.trim() !== rawKey) throw invalidArgument('raw_key must not contain control characters or surrounding whitespace.', 'raw_key');
+    if (/[\u0000-\u001f\u007f]/.test(rawKey) || rawKey.trim() !== rawKey)
+      throw invalidArgument('raw_key must not contain control characters or surrounding whitespace.', 'raw_key');
     // A lone surrogate would be hashed as U+FFFD (UTF-8 encoding is lossy there): two different strings
     // would become one key. Refuse what is not well-formed Unicode.
     if (!isWellFormed(rawKey)) throw invalidArgument('raw_key must be well-formed Unicode (no lone surrogates).', 'raw_key');

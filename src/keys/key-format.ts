@@ -10,8 +10,7 @@ import { hmacSha256 } from '../crypto/hmac.js';
 // The prefix may itself contain '_' (even "_v1"), yet the split is unambiguous: base58 has no '_',
 // so identifier and checksum are the last two '_'-free segments, "_v1_" must sit right before
 // them, and the prefix is whatever precedes it. The greedy prefix group backtracks to exactly that.
-export const ISSUED_KEY_PATTERN =
-  /^([a-zA-Z0-9_]{1,16})_v1_([1-9A-HJ-NP-Za-km-z]{20,128})_([1-9A-HJ-NP-Za-km-z]{10,64})$/;
+export const ISSUED_KEY_PATTERN = /^([a-zA-Z0-9_]{1,16})_v1_([1-9A-HJ-NP-Za-km-z]{20,128})_([1-9A-HJ-NP-Za-km-z]{10,64})$/;
 
 const PREFIX_PATTERN = /^[a-zA-Z0-9_]{1,16}$/;
 // Digits only: no sign, no spaces; at most 12 digits (year ~33658), always a safe integer.

@@ -9,6 +9,7 @@ import type { RateLimitPolicy, RevocationReason, Visibility } from '../store/rec
  * they corrupt logs and tables downstream (and PostgreSQL refuses NUL outright).
  */
 export const METADATA_MAX_BYTES = 4096;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function cleanText(value: string | undefined, field: string): string | undefined {
@@ -21,7 +22,8 @@ export function cleanScopes(scopes: string[] | undefined, field = 'scopes'): str
   if (scopes === undefined) return undefined;
   const out: string[] = [];
   for (const s of scopes) {
-    if (s.length === 0 || CONTROL.test(s) || /\s/.test(s)) throw invalidArgument(`${field} entries must be non-empty and contain no whitespace or control characters.`, field);
+    if (s.length === 0 || CONTROL.test(s) || /\s/.test(s))
+      throw invalidArgument(`${field} entries must be non-empty and contain no whitespace or control characters.`, field);
     if (!out.includes(s)) out.push(s);
   }
   return out;
@@ -98,7 +100,11 @@ export function resolveTtl(ttl: string | undefined, defaultMs: number, maxMs: nu
   if (ms === null) throw new AppError('INVALID_TTL', 'ttl is not a valid duration (e.g. "3600s", "24h", "30d").', { field: 'ttl' });
   if (ms <= 0) throw new AppError('INVALID_TTL', 'Non-expiring API keys are not supported: ttl must be positive.', { field: 'ttl' });
   if (ms < 1000) throw new AppError('INVALID_TTL', 'ttl must be at least 1s.', { field: 'ttl' });
-  if (ms > maxMs) throw new AppError('INVALID_TTL', `ttl exceeds the project maximum of ${Math.floor(maxMs / 1000)}s.`, { field: 'ttl', max_ttl: `${Math.floor(maxMs / 1000)}s` });
+  if (ms > maxMs)
+    throw new AppError('INVALID_TTL', `ttl exceeds the project maximum of ${Math.floor(maxMs / 1000)}s.`, {
+      field: 'ttl',
+      max_ttl: `${Math.floor(maxMs / 1000)}s`,
+    });
   return ms;
 }
 
@@ -117,7 +123,9 @@ const REASONS: Record<string, RevocationReason> = {
 /** Revoke body: a reason is required; a description only with PRIVILEGE_WITHDRAWN (as Talos). */
 export function parseRevocation(reason: string | undefined, description: string | undefined): { reason: RevocationReason; description: string | null } {
   const r = reason ? REASONS[reason] : undefined;
-  if (!r) throw invalidArgument('reason is required: one of KEY_COMPROMISE, AFFILIATION_CHANGED, SUPERSEDED, PRIVILEGE_WITHDRAWN (REVOCATION_REASON_…).', 'reason');
-  if (description && r !== 'PRIVILEGE_WITHDRAWN') throw invalidArgument('description is only allowed with REVOCATION_REASON_PRIVILEGE_WITHDRAWN.', 'description');
+  if (!r)
+    throw invalidArgument('reason is required: one of KEY_COMPROMISE, AFFILIATION_CHANGED, SUPERSEDED, PRIVILEGE_WITHDRAWN (REVOCATION_REASON_…).', 'reason');
+  if (description && r !== 'PRIVILEGE_WITHDRAWN')
+    throw invalidArgument('description is only allowed with REVOCATION_REASON_PRIVILEGE_WITHDRAWN.', 'description');
   return { reason: r, description: cleanText(description, 'description') || null };
 }

@@ -1,10 +1,10 @@
-import { AppError, keyNotFound } from '../errors/app-error.js';
+import { AppError } from '../errors/app-error.js';
 import type { ProjectContext } from '../projects/project-context.js';
 import { hmacKeysAt } from '../projects/project-context.js';
 import type { Clock } from '../shared/clock.js';
 import type { IdSource } from '../shared/ids.js';
 import type { KeyStore } from '../store/ports.js';
-import type { KeyPatch, KeyRecord, RateLimitPolicy, Revocation, Visibility } from '../store/records.js';
+import type { KeyRecord, RateLimitPolicy, Revocation, Visibility } from '../store/records.js';
 import { QuotaExceeded, UniqueViolation } from '../store/store-errors.js';
 import { buildIssuedKey } from './key-format.js';
 import { type KeyChangeListener, KeyLifecycle, quotaExceeded } from './key-lifecycle.js';
@@ -29,7 +29,6 @@ export interface RotateInput {
   allowedCidrs?: string[];
   visibility?: Visibility;
 }
-
 
 /**
  * The issued-key lifecycle: issue and rotate here; get, list, update, revoke come from KeyLifecycle.
@@ -121,5 +120,4 @@ export class IssuedKeyService extends KeyLifecycle {
     const oldAfter: KeyRecord = { ...old, status: 'revoked', revocationReason: 'SUPERSEDED', revocationDescription: null, updatedAt: now };
     return { key: replacement, secret, old: oldAfter };
   }
-
 }

@@ -29,6 +29,7 @@ export function parseFilter(text: string | undefined): KeyFilter {
     rest = rest.slice(m[0].length);
     if (m[1] === 'actor_id') {
       if (out.actorId !== undefined) throw bad('actor_id appears twice');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: a quoted value may not contain control characters
       const q = /^"((?:[^"\\\u0000-\u001f]|\\["\\])*)"/.exec(rest);
       if (!q) throw bad('actor_id needs a double-quoted value');
       out.actorId = q[1].replace(/\\(["\\])/g, '$1');

@@ -62,7 +62,9 @@ export class ProjectSecrets {
     const existing = await this.secretsOf(projectId, 'signing');
     const current = existing.find((s) => s.state === 'current');
     const fresh = newSigningKey(projectId, algorithm ?? ((current?.algorithm as SigningAlgorithm) || 'EdDSA'), this.cipher, this.ids, now);
-    const kept = existing.filter((s) => s.state === 'retired' || (mode === 'graceful' && s.state === 'current')).map((s) => ({ ...s, state: 'retired' as const }));
+    const kept = existing
+      .filter((s) => s.state === 'retired' || (mode === 'graceful' && s.state === 'current'))
+      .map((s) => ({ ...s, state: 'retired' as const }));
     await this.store.projects.replaceSecrets(projectId, 'signing', [fresh, ...kept]);
     this.onChange(projectId);
     return fresh;

@@ -44,7 +44,15 @@ export class ProjectService {
     clock: Clock;
     ids: IdSource;
   }) {
-    ({ store: this.store, cipher: this.cipher, defaults: this.defaults, plans: this.plans, defaultPlan: this.defaultPlan, clock: this.clock, ids: this.ids } = deps);
+    ({
+      store: this.store,
+      cipher: this.cipher,
+      defaults: this.defaults,
+      plans: this.plans,
+      defaultPlan: this.defaultPlan,
+      clock: this.clock,
+      ids: this.ids,
+    } = deps);
     this.secrets = new ProjectSecrets(this.store, this.cipher, this.clock, this.ids, (id) => this.evict(id));
   }
 
@@ -56,7 +64,8 @@ export class ProjectService {
   }
 
   async create(input: { slug: string; name: string; plan?: string }): Promise<ProjectRecord> {
-    if (!SLUG_PATTERN.test(input.slug)) throw invalidArgument('slug must be 1–63 lowercase letters, digits or dashes, not starting or ending with a dash.', 'slug');
+    if (!SLUG_PATTERN.test(input.slug))
+      throw invalidArgument('slug must be 1–63 lowercase letters, digits or dashes, not starting or ending with a dash.', 'slug');
     const plan = input.plan ?? this.defaultPlan;
     this.plan(plan);
     const now = this.clock.now();
@@ -102,7 +111,8 @@ export class ProjectService {
       try {
         await this.store.projects.setDomains(id, domains); // the only step that can conflict: first
       } catch (e) {
-        if (e instanceof UniqueViolation) throw new AppError('PROJECT_EXISTS', 'A custom domain is already used by another project.', { field: 'custom_domains' });
+        if (e instanceof UniqueViolation)
+          throw new AppError('PROJECT_EXISTS', 'A custom domain is already used by another project.', { field: 'custom_domains' });
         throw e;
       }
     }

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 
 /** Wire/storage schema of ProjectSettings: the operator API validates a merged config against it. */
 const Prefix = Type.String({ pattern: '^[a-zA-Z0-9_]{1,16}$' });
@@ -6,7 +6,7 @@ const MacaroonPrefix = Type.String({ pattern: '^[a-zA-Z0-9_]{1,8}$' });
 const Dur = Type.String({ maxLength: 32 });
 /** Printable: the issuer is copied into tokens and responses. */
 const Issuer = Type.String({ minLength: 1, maxLength: 512, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
-const obj = <T extends Record<string, any>>(props: T) => Type.Object(props, { additionalProperties: false });
+const obj = <T extends Record<string, TSchema>>(props: T) => Type.Object(props, { additionalProperties: false });
 
 export const ProjectSettingsSchema = obj({
   api_keys: obj({

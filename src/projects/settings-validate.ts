@@ -64,7 +64,8 @@ export function validateSettings(candidate: unknown, plan: Plan): ProjectSetting
   duration(s.credentials.clock_skew, 'credentials.clock_skew', 0, 600_000);
   duration(s.cache.ttl, 'cache.ttl', 1000, DAY);
   const p = s.api_keys.prefix;
-  if (p.current === p.public_current) throw invalidArgument('api_keys.prefix.public_current must differ from api_keys.prefix.current.', 'api_keys.prefix.public_current');
+  if (p.current === p.public_current)
+    throw invalidArgument('api_keys.prefix.public_current must differ from api_keys.prefix.current.', 'api_keys.prefix.public_current');
   if (p.retired.includes(p.current) || p.public_retired.includes(p.public_current))
     throw invalidArgument('a current prefix cannot also be retired.', 'api_keys.prefix.retired');
   if (s.derived_tokens.macaroon_prefix.retired.includes(s.derived_tokens.macaroon_prefix.current))
@@ -79,8 +80,12 @@ export function validateSettings(candidate: unknown, plan: Plan): ProjectSetting
   }
   for (const origin of s.cors.allowed_origins)
     if (origin !== '*' && !/^https?:\/\/(\*\.)?[a-zA-Z0-9.-]+(:\d{1,5})?$/.test(origin))
-      throw invalidArgument('cors.allowed_origins entries must be "*" or an origin like https://app.example.com (optionally https://*.example.com).', 'cors.allowed_origins');
-  if (s.cache.enabled && !plan.caching) throw new AppError('PLAN_FEATURE_UNAVAILABLE', 'The project plan does not include response caching.', { feature: 'cache' });
+      throw invalidArgument(
+        'cors.allowed_origins entries must be "*" or an origin like https://app.example.com (optionally https://*.example.com).',
+        'cors.allowed_origins',
+      );
+  if (s.cache.enabled && !plan.caching)
+    throw new AppError('PLAN_FEATURE_UNAVAILABLE', 'The project plan does not include response caching.', { feature: 'cache' });
   if (s.rate_limit.enabled && !plan.rate_limiting)
     throw new AppError('PLAN_FEATURE_UNAVAILABLE', 'The project plan does not include rate-limit enforcement.', { feature: 'rate_limit' });
   return s;

@@ -14,8 +14,8 @@ const NS_PER_MS = 1_000_000n;
 const UNIT_NS: Readonly<Record<string, bigint>> = {
   ns: 1n,
   us: 1_000n,
-  'µs': 1_000n, // U+00B5 micro sign, as Go accepts
-  'μs': 1_000n, // U+03BC Greek mu, as Go accepts
+  µs: 1_000n, // U+00B5 micro sign, as Go accepts
+  μs: 1_000n, // U+03BC Greek mu, as Go accepts
   ms: 1_000_000n,
   s: 1_000_000_000n,
   m: 60_000_000_000n,

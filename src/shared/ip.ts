@@ -26,4 +26,3 @@ export function compileCidrs(cidrs: readonly string[]): BlockList {
   }
   return list;
 }
-

@@ -20,8 +20,7 @@ export class OperatorAuth {
   }
 
   authenticate(authorization: string | undefined): void {
-    if (!this.expected)
-      throw new AppError('UNAUTHENTICATED', 'The operator API is disabled on this server: set operator_token (KEYSMITH_OPERATOR_TOKEN).');
+    if (!this.expected) throw new AppError('UNAUTHENTICATED', 'The operator API is disabled on this server: set operator_token (KEYSMITH_OPERATOR_TOKEN).');
     const m = authorization && authorization.length <= 1024 ? /^Bearer[ \t]+(\S+)\s*$/i.exec(authorization) : null;
     if (!m || !timingSafeEqual(digest(m[1]), this.expected))
       throw new AppError('UNAUTHENTICATED', 'A valid operator token is required: Authorization: Bearer <operator token>.');

@@ -48,7 +48,12 @@ export class PublicTenantResolver {
     if (raw === undefined || raw === '') raw = headers.host as string | undefined;
     if (typeof raw !== 'string' || raw.length > 300) return raw === undefined ? '' : null;
     // Strip the port (also of a bracketed IPv6 literal), lower-case, drop a trailing dot.
-    const host = raw.trim().toLowerCase().replace(/^\[([^\]]*)\](:\d+)?$/, '$1').replace(/:\d+$/, '').replace(/\.$/, '');
+    const host = raw
+      .trim()
+      .toLowerCase()
+      .replace(/^\[([^\]]*)\](:\d+)?$/, '$1')
+      .replace(/:\d+$/, '')
+      .replace(/\.$/, '');
     return /^[a-z0-9.:-]*$/.test(host) ? host : null;
   }
 

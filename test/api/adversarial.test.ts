@@ -16,7 +16,7 @@ const K64 = 'x'.repeat(64 * 1024);
 const MIB_PLUS = 'y'.repeat(1024 * 1024 + 16);
 const DEEP_ARRAY = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
 const DEEP_OBJECT = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
-const TEN_K = <T,>(f: (i: number) => T): T[] => Array.from({ length: 10_000 }, (_, i) => f(i));
+const TEN_K = <T>(f: (i: number) => T): T[] => Array.from({ length: 10_000 }, (_, i) => f(i));
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
 /** One request: `{id}` in the url is the target key. `json` is serialised; `raw` is sent as is. */
@@ -101,7 +101,13 @@ const BAD_REQ = { status: 400, reason: 'INVALID_ARGUMENT' };
 
 /** Attacks on the body as a whole, the same for every endpoint that takes one. */
 function bodyAttacks(label: string, method: Case['method'], url: string): Case[] {
-  const c = (name: string, rest: Partial<Case>, expect: { status: number; reason: string }): Case => ({ name: `${label}: ${name}`, method, url, ...rest, ...expect });
+  const c = (name: string, rest: Partial<Case>, expect: { status: number; reason: string }): Case => ({
+    name: `${label}: ${name}`,
+    method,
+    url,
+    ...rest,
+    ...expect,
+  });
   return [
     c('malformed JSON', { raw: '{"name":' }, { status: 400, reason: 'MALFORMED_JSON' }),
     c('JSON with trailing garbage', { raw: '{} x' }, { status: 400, reason: 'MALFORMED_JSON' }),
@@ -128,7 +134,14 @@ function bodyAttacks(label: string, method: Case['method'], url: string): Case[]
 
 /** Wrong JSON types, hostile strings and oversize values, field by field, for issue/rotate/update bodies. */
 function keyFieldAttacks(label: string, method: Case['method'], url: string, wrap: (fields: Record<string, unknown>) => unknown = (f) => f): Case[] {
-  const c = (name: string, fields: Record<string, unknown>, reason = 'INVALID_ARGUMENT'): Case => ({ name: `${label}: ${name}`, method, url, json: wrap(fields), status: 400, reason });
+  const c = (name: string, fields: Record<string, unknown>, reason = 'INVALID_ARGUMENT'): Case => ({
+    name: `${label}: ${name}`,
+    method,
+    url,
+    json: wrap(fields),
+    status: 400,
+    reason,
+  });
   // Nesting this deep is beyond JSON.stringify's stack, so these bodies are spliced as text.
   const deep = (name: string, field: string, rawValue: string): Case => ({
     name: `${label}: ${name}`,
@@ -198,7 +211,13 @@ describe('adversarial input', () => {
 
   before(async () => {
     t = await createTestApp();
-    const res = await t.call('POST', BASE, { name: 'target', actor_id: 'target-actor', scopes: ['read'], metadata: { a: 1 }, rate_limit_policy: { quota: '5', window: '1m' } });
+    const res = await t.call('POST', BASE, {
+      name: 'target',
+      actor_id: 'target-actor',
+      scopes: ['read'],
+      metadata: { a: 1 },
+      rate_limit_policy: { quota: '5', window: '1m' },
+    });
     assert.equal(res.statusCode, 201, res.body);
     targetId = res.json().issued_api_key.key_id;
     const list = await t.call('GET', `${BASE}?page_size=1000`);
@@ -244,10 +263,38 @@ describe('adversarial input', () => {
       { name: 'update: key_id 64 KB', method: 'PATCH', url, json: { key_id: K64 }, ...BAD_REQ },
       { name: 'update: wrapper plus top-level field', method: 'PATCH', url, json: { issued_api_key: { name: 'x' }, name: 'y' }, ...BAD_REQ },
       { name: 'update: status 5 (output-only, wrong type)', method: 'PATCH', url, json: { status: 5 }, ...BAD_REQ },
-      { name: 'update: update_mask=key_id', method: 'PATCH', url: `${url}?update_mask=key_id`, json: { name: 'x' }, status: 400, reason: 'INVALID_UPDATE_MASK' },
-      { name: 'update: update_mask=status', method: 'PATCH', url: `${url}?update_mask=status`, json: { name: 'x' }, status: 400, reason: 'INVALID_UPDATE_MASK' },
-      { name: 'update: update_mask with NUL', method: 'PATCH', url: `${url}?update_mask=name%00`, json: { name: 'x' }, status: 400, reason: 'INVALID_UPDATE_MASK' },
-      { name: 'update: update_mask SQL shape', method: 'PATCH', url: `${url}?update_mask=${encodeURIComponent("name; DROP TABLE api_keys; --")}`, json: { name: 'x' }, status: 400, reason: 'INVALID_UPDATE_MASK' },
+      {
+        name: 'update: update_mask=key_id',
+        method: 'PATCH',
+        url: `${url}?update_mask=key_id`,
+        json: { name: 'x' },
+        status: 400,
+        reason: 'INVALID_UPDATE_MASK',
+      },
+      {
+        name: 'update: update_mask=status',
+        method: 'PATCH',
+        url: `${url}?update_mask=status`,
+        json: { name: 'x' },
+        status: 400,
+        reason: 'INVALID_UPDATE_MASK',
+      },
+      {
+        name: 'update: update_mask with NUL',
+        method: 'PATCH',
+        url: `${url}?update_mask=name%00`,
+        json: { name: 'x' },
+        status: 400,
+        reason: 'INVALID_UPDATE_MASK',
+      },
+      {
+        name: 'update: update_mask SQL shape',
+        method: 'PATCH',
+        url: `${url}?update_mask=${encodeURIComponent('name; DROP TABLE api_keys; --')}`,
+        json: { name: 'x' },
+        status: 400,
+        reason: 'INVALID_UPDATE_MASK',
+      },
       { name: 'update: update_mask 64 KB', method: 'PATCH', url: `${url}?update_mask=${K64}`, json: { name: 'x' }, ...BAD_REQ },
       { name: 'update: update_mask repeated', method: 'PATCH', url: `${url}?update_mask=name&update_mask=scopes`, json: { name: 'x' }, ...BAD_REQ },
     ]);
@@ -335,7 +382,13 @@ describe('adversarial input', () => {
   });
 
   describe('list (GET /issuedApiKeys): hostile query strings', () => {
-    const c = (name: string, query: string, reason = 'INVALID_ARGUMENT'): Case => ({ name: `list: ${name}`, method: 'GET', url: `${BASE}?${query}`, status: 400, reason });
+    const c = (name: string, query: string, reason = 'INVALID_ARGUMENT'): Case => ({
+      name: `list: ${name}`,
+      method: 'GET',
+      url: `${BASE}?${query}`,
+      status: 400,
+      reason,
+    });
     const f = (name: string, filter: string, reason = 'INVALID_FILTER') => c(`filter ${name}`, `filter=${encodeURIComponent(filter)}`, reason);
     runTable([
       c('page_size "abc"', 'page_size=abc'),
@@ -464,7 +517,14 @@ describe('adversarial input', () => {
 
   describe('unknown routes and wrong methods', () => {
     const nf = (name: string, method: Case['method'], url: string): Case => ({ name, method, url, status: 404, reason: 'ROUTE_NOT_FOUND' });
-    const na = (name: string, method: Case['method'], url: string, allow: string[]): Case => ({ name, method, url, status: 405, reason: 'METHOD_NOT_ALLOWED', allow });
+    const na = (name: string, method: Case['method'], url: string, allow: string[]): Case => ({
+      name,
+      method,
+      url,
+      status: 405,
+      reason: 'METHOD_NOT_ALLOWED',
+      allow,
+    });
     runTable([
       nf('/nope', 'GET', '/nope'),
       nf('/v2alpha1/admin', 'GET', '/v2alpha1/admin'),
@@ -517,7 +577,8 @@ describe('adversarial input', () => {
       ['empty bearer', 'Bearer '],
     ];
     const cases: Case[] = [];
-    for (const e of endpoints) for (const [name, auth] of auths) cases.push({ ...e, name: `${e.url} with ${name}`, auth, status: 401, reason: 'UNAUTHENTICATED' });
+    for (const e of endpoints)
+      for (const [name, auth] of auths) cases.push({ ...e, name: `${e.url} with ${name}`, auth, status: 401, reason: 'UNAUTHENTICATED' });
     runTable(cases);
   });
 

@@ -255,14 +255,28 @@ describe('batch import: per-item semantics', () => {
   test('every item failing → the dominant error as a non-200', async () => {
     const q = await createProject(t, 'batch-fail');
     const have = [rawKey(), rawKey()];
-    await batchOk(t, q.token, have.map((r) => item(r)));
+    await batchOk(
+      t,
+      q.token,
+      have.map((r) => item(r)),
+    );
     const n = (await listAll(t, q.token)).length;
 
     const dups = expectError(await batch(t, q.token, [item(have[0]), item(have[1]), item(have[0])]), 409, 'API_KEY_EXISTS', 'all duplicates');
     assert.equal(dups.status, 'ALREADY_EXISTS');
-    expectError(await batch(t, q.token, [item(have[1]), item(have[1], { name: 'again in the batch' })]), 409, 'API_KEY_EXISTS', 'duplicates (existing + in batch)');
+    expectError(
+      await batch(t, q.token, [item(have[1]), item(have[1], { name: 'again in the batch' })]),
+      409,
+      'API_KEY_EXISTS',
+      'duplicates (existing + in batch)',
+    );
     expectError(await batch(t, q.token, [{ raw_key: rawKey() }, { name: 'x' }, 'str', null]), 400, 'INVALID_ARGUMENT', 'all invalid');
-    expectError(await batch(t, q.token, [item('eyJa.eyJb.c2ln'), item(`mc_v1_${randomBytes(8).toString('hex')}`)]), 409, 'FAILED_PRECONDITION', 'all derived-token shaped');
+    expectError(
+      await batch(t, q.token, [item('eyJa.eyJb.c2ln'), item(`mc_v1_${randomBytes(8).toString('hex')}`)]),
+      409,
+      'FAILED_PRECONDITION',
+      'all derived-token shaped',
+    );
     // Mixed failures: the most frequent code wins.
     expectError(await batch(t, q.token, [item(have[0]), item(have[1]), { name: 'invalid' }]), 409, 'API_KEY_EXISTS', 'dominant: duplicates');
     expectError(await batch(t, q.token, [item(have[0]), { name: 'i1' }, { name: 'i2' }]), 400, 'INVALID_ARGUMENT', 'dominant: invalid');
@@ -278,7 +292,11 @@ describe('batch import: per-item semantics', () => {
     assert.equal(await usage(t, 'batch-full'), 4);
     // Over the quota by part of a batch: the front of the batch gets the slots.
     const part = await createProject(t, 'batch-part', { plan: 'four' });
-    const res = await batchOk(t, part.token, Array.from({ length: 6 }, () => item(rawKey())));
+    const res = await batchOk(
+      t,
+      part.token,
+      Array.from({ length: 6 }, () => item(rawKey())),
+    );
     assert.deepEqual(
       res.results.map((r) => r.error_code ?? 'ok'),
       ['ok', 'ok', 'ok', 'ok', E('RESOURCE_EXHAUSTED'), E('RESOURCE_EXHAUSTED')],
@@ -365,7 +383,16 @@ describe('batch import: scale and concurrency', () => {
     const e = expectError(await batch(t, p.token, [item(rawKey())]), 402, 'API_KEY_QUOTA_EXCEEDED', '1001st batch');
     assert.deepEqual(e.details[0].metadata, { limit: '1000', current_usage: '1000' });
     // The same 1000 again: all duplicates → 409, in one request.
-    expectError(await batch(t, p.token, raws.map((r) => item(r))), 409, 'API_KEY_EXISTS', 'the same 1000 again');
+    expectError(
+      await batch(
+        t,
+        p.token,
+        raws.map((r) => item(r)),
+      ),
+      409,
+      'API_KEY_EXISTS',
+      'the same 1000 again',
+    );
     assert.ok(elapsed < 15_000, `1000-item batch took ${elapsed} ms`);
   });
 
@@ -410,7 +437,15 @@ describe('batch import: scale and concurrency', () => {
     };
     let responses: LightMyRequestResponse[];
     try {
-      responses = await Promise.all(batches.map((reqs) => batch(t, p.token, reqs.map((r) => item(r)))));
+      responses = await Promise.all(
+        batches.map((reqs) =>
+          batch(
+            t,
+            p.token,
+            reqs.map((r) => item(r)),
+          ),
+        ),
+      );
     } finally {
       SqlKeyStore.prototype.findExisting = originalFind;
       SqlKeyStore.prototype.insertMany = originalInsertMany;
@@ -448,7 +483,15 @@ describe('batch import: scale and concurrency', () => {
   test('concurrent batches against a quota: exactly the free slots are filled', async () => {
     const p = await createProject(t, 'race-quota', { plan: 'p200' });
     const batches = Array.from({ length: 5 }, () => Array.from({ length: 60 }, () => rawKey('rq')));
-    const responses = await Promise.all(batches.map((reqs) => batch(t, p.token, reqs.map((r) => item(r)))));
+    const responses = await Promise.all(
+      batches.map((reqs) =>
+        batch(
+          t,
+          p.token,
+          reqs.map((r) => item(r)),
+        ),
+      ),
+    );
     let ok = 0;
     let exhausted = 0;
     for (const res of responses) {

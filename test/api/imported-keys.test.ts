@@ -239,7 +239,12 @@ describe('imported keys: single import', () => {
     const n = (await listAll(t, TEST_ADMIN_TOKEN)).length;
     const e = expectError(await t.call('POST', BASE, { raw_key: raw, name: 'second', actor_id: 'someone-else' }), 409, 'API_KEY_EXISTS', 'dup');
     assert.equal(e.status, 'ALREADY_EXISTS');
-    expectError(await t.call('POST', BASE, { raw_key: raw, name: 'third', actor_id: 'u', request_id: 'fresh-req-dup' }), 409, 'API_KEY_EXISTS', 'dup with new request_id');
+    expectError(
+      await t.call('POST', BASE, { raw_key: raw, name: 'third', actor_id: 'u', request_id: 'fresh-req-dup' }),
+      409,
+      'API_KEY_EXISTS',
+      'dup with new request_id',
+    );
     assert.equal((await t.call('POST', `${BASE}/${first.key_id}:revoke`, REVOKE_BODY)).statusCode, 204);
     expectError(await t.call('POST', BASE, { raw_key: raw, name: 'fourth', actor_id: 'u' }), 409, 'API_KEY_EXISTS', 'dup of a revoked key');
     assert.equal((await listAll(t, TEST_ADMIN_TOKEN)).length, n);
@@ -263,7 +268,12 @@ describe('imported keys: single import', () => {
     }
     assert.equal((await listAll(t, TEST_ADMIN_TOKEN)).length, n);
     // request_id ≤ 36 characters.
-    expectError(await t.call('POST', BASE, { raw_key: rawKey(), name: 'n', actor_id: 'u', request_id: 'r'.repeat(37) }), 400, 'INVALID_ARGUMENT', '37-char request_id');
+    expectError(
+      await t.call('POST', BASE, { raw_key: rawKey(), name: 'n', actor_id: 'u', request_id: 'r'.repeat(37) }),
+      400,
+      'INVALID_ARGUMENT',
+      '37-char request_id',
+    );
   });
 
   test('hostile strings (NUL, CRLF, 64 KB, lone surrogates) → 4xx AIP-193, never 500', async () => {
@@ -378,7 +388,10 @@ describe('imported keys: single import', () => {
     const rows = await t.app.store.dialect.db.selectFrom('api_keys').selectAll().execute();
     assert.ok(rows.length > 10);
     const audit = await t.app.store.dialect.db.selectFrom('audit_events').selectAll().execute();
-    assert.ok(audit.some((e) => e.action === 'key.import'), 'imports are audited');
+    assert.ok(
+      audit.some((e) => e.action === 'key.import'),
+      'imports are audited',
+    );
     const dump = JSON.stringify([rows, audit]);
     const randomOnes = [...usedRawKeys].filter((k) => /^[A-Za-z0-9_]{20,}$/.test(k));
     assert.ok(randomOnes.length > 10);
@@ -527,7 +540,11 @@ describe('imported keys: lifecycle', () => {
     let pages = 0;
     let firstToken = '';
     do {
-      const res = await t.as(p.token, 'GET', `${BASE}?page_size=2&filter=${encodeURIComponent(filter)}${token ? `&page_token=${encodeURIComponent(token)}` : ''}`);
+      const res = await t.as(
+        p.token,
+        'GET',
+        `${BASE}?page_size=2&filter=${encodeURIComponent(filter)}${token ? `&page_token=${encodeURIComponent(token)}` : ''}`,
+      );
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json();
       assert.ok(body.imported_api_keys.length <= 2);
@@ -672,7 +689,12 @@ describe('imported keys: lifecycle', () => {
     const k = await imp({ raw_key: raw, name: 'rv', actor_id: 'u' });
     const url = `${BASE}/${k.key_id}:revoke`;
     expectError(await t.call('POST', url, {}), 400, 'INVALID_ARGUMENT', 'no reason');
-    expectError(await t.call('POST', url, { reason: 'REVOCATION_REASON_KEY_COMPROMISE', description: 'why' }), 400, 'INVALID_ARGUMENT', 'description without PRIVILEGE_WITHDRAWN');
+    expectError(
+      await t.call('POST', url, { reason: 'REVOCATION_REASON_KEY_COMPROMISE', description: 'why' }),
+      400,
+      'INVALID_ARGUMENT',
+      'description without PRIVILEGE_WITHDRAWN',
+    );
     const res = await t.call('POST', url, { reason: 'REVOCATION_REASON_PRIVILEGE_WITHDRAWN', description: 'left the team' });
     assert.equal(res.statusCode, 204);
     assert.equal(res.body, '');
@@ -893,7 +915,12 @@ describe('imported keys: permissions and concurrency', () => {
     const off = await createProject(t, 'imp-off', { enable: false });
     const raw = rawKey();
     expectError(await t.as(off.token, 'POST', BASE, { raw_key: raw, name: 'n', actor_id: 'u' }), 403, 'API_KEYS_NOT_ENABLED', 'import');
-    expectError(await t.as(off.token, 'POST', `${BASE}:batchCreate`, { requests: [{ raw_key: raw, name: 'n', actor_id: 'u' }] }), 403, 'API_KEYS_NOT_ENABLED', 'batch');
+    expectError(
+      await t.as(off.token, 'POST', `${BASE}:batchCreate`, { requests: [{ raw_key: raw, name: 'n', actor_id: 'u' }] }),
+      403,
+      'API_KEYS_NOT_ENABLED',
+      'batch',
+    );
     expectError(await t.as(off.token, 'GET', BASE), 403, 'API_KEYS_NOT_ENABLED', 'list');
     assert.equal((await t.op('POST', `${P}/imp-off:enableApiKeys`)).statusCode, 200);
     const k = await importAs(t, off.token, { raw_key: raw, name: 'n', actor_id: 'u' });
@@ -929,7 +956,9 @@ describe('imported keys: permissions and concurrency', () => {
 
   test('10 concurrent imports with one request_id (different keys) → all 201 with one key_id', async () => {
     const before = await usage(t, 'imp-conc');
-    const res = await Promise.all(Array.from({ length: 10 }, () => t.as(p.token, 'POST', BASE, { raw_key: rawKey(), name: 'same req', actor_id: 'u', request_id: 'conc-req-1' })));
+    const res = await Promise.all(
+      Array.from({ length: 10 }, () => t.as(p.token, 'POST', BASE, { raw_key: rawKey(), name: 'same req', actor_id: 'u', request_id: 'conc-req-1' })),
+    );
     assert.deepEqual(
       res.map((r) => r.statusCode),
       Array(10).fill(201),

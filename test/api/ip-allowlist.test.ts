@@ -80,7 +80,12 @@ describe('IP allowlists', () => {
 
   it('imported keys are checked the same way', async () => {
     const raw = `legacy-ip-test-${Date.now()}-abcdefghijklmnop`;
-    const r = await t.call('POST', '/v2alpha1/admin/importedApiKeys', { raw_key: raw, name: 'imp', actor_id: 'a', ip_restriction: { allowed_cidrs: ['10.0.0.0/8'] } });
+    const r = await t.call('POST', '/v2alpha1/admin/importedApiKeys', {
+      raw_key: raw,
+      name: 'imp',
+      actor_id: 'a',
+      ip_restriction: { allowed_cidrs: ['10.0.0.0/8'] },
+    });
     assert.equal(r.statusCode, 201, r.body);
     assert.equal((await verifyFrom(raw, '10.3.3.3')).is_valid, true);
     assert.equal((await verifyFrom(raw, '11.3.3.3')).error_code, 'VERIFICATION_ERROR_IP_NOT_ALLOWED');

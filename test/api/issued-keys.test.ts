@@ -55,7 +55,13 @@ describe('issued keys over HTTP', () => {
       assert.equal(res.statusCode, 400, `${ttl}: ${res.body}`);
       assert.ok(['INVALID_TTL', 'INVALID_ARGUMENT'].includes(reasonOf(res) ?? ''), ttl);
     }
-    for (const [ttl, ms] of [['1d', 86_400_000], ['1w', 7 * 86_400_000], ['1mo', 30 * 86_400_000], ['1h30m', 5_400_000], ['3600s', 3_600_000]] as const) {
+    for (const [ttl, ms] of [
+      ['1d', 86_400_000],
+      ['1w', 7 * 86_400_000],
+      ['1mo', 30 * 86_400_000],
+      ['1h30m', 5_400_000],
+      ['3600s', 3_600_000],
+    ] as const) {
       const k = await issue(t, { ttl });
       assert.equal(k.issued_api_key.expire_time, new Date(T0 + ms).toISOString(), ttl);
     }
@@ -114,9 +120,25 @@ describe('issued keys over HTTP', () => {
     const now = clock.now();
     const make = async (tsMs: number, keyId: string) => {
       const rec: KeyRecord = {
-        keyId, kind: 'issued', name: 'crafted', actorId: null, scopes: [], metadata: {}, status: 'active', visibility: 'secret',
-        tokenPrefix: 'ks_ak', lookupHash: null, createdAt: now, updatedAt: now, expiresAt: now + 86_400_000, lastUsedAt: null,
-        rateLimit: null, allowedCidrs: [], revocationReason: null, revocationDescription: null, requestId: null,
+        keyId,
+        kind: 'issued',
+        name: 'crafted',
+        actorId: null,
+        scopes: [],
+        metadata: {},
+        status: 'active',
+        visibility: 'secret',
+        tokenPrefix: 'ks_ak',
+        lookupHash: null,
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: now + 86_400_000,
+        lastUsedAt: null,
+        rateLimit: null,
+        allowedCidrs: [],
+        revocationReason: null,
+        revocationDescription: null,
+        requestId: null,
       };
       await store.insert(rec);
       return buildIssuedKey('ks_ak', Math.floor(tsMs / 1000), keyId, ctx.hmacSecrets[0].key);
@@ -147,14 +169,26 @@ describe('issued keys over HTTP', () => {
     const fresh = await issue(t, {});
     assert.ok(fresh.secret.startsWith('acme_live_v1_'));
     assert.equal((await verify(t, old.secret)).is_valid, true);
-    await t.app.projects.updateSettings(t.app.bootstrap.projectId, (s) => ({ ...s, api_keys: { ...s.api_keys, prefix: { ...s.api_keys.prefix, retired: [] } } }));
+    await t.app.projects.updateSettings(t.app.bootstrap.projectId, (s) => ({
+      ...s,
+      api_keys: { ...s.api_keys, prefix: { ...s.api_keys.prefix, retired: [] } },
+    }));
     assert.equal((await verify(t, old.secret)).error_code, 'VERIFICATION_ERROR_NOT_FOUND');
     assert.equal((await verify(t, fresh.secret)).is_valid, true);
-    await t.app.projects.updateSettings(t.app.bootstrap.projectId, (s) => ({ ...s, api_keys: { ...s.api_keys, prefix: { ...s.api_keys.prefix, current: 'ks_ak' } } }));
+    await t.app.projects.updateSettings(t.app.bootstrap.projectId, (s) => ({
+      ...s,
+      api_keys: { ...s.api_keys, prefix: { ...s.api_keys.prefix, current: 'ks_ak' } },
+    }));
   });
 
   test('update (AIP-134): mask, no mask, clearing, wrapped body, invalid mask', async () => {
-    const k = await issue(t, { name: 'n', scopes: ['a'], metadata: { x: 1 }, rate_limit_policy: { quota: 5, window: '1m' }, ip_restriction: { allowed_cidrs: ['10.0.0.0/8'] } });
+    const k = await issue(t, {
+      name: 'n',
+      scopes: ['a'],
+      metadata: { x: 1 },
+      rate_limit_policy: { quota: 5, window: '1m' },
+      ip_restriction: { allowed_cidrs: ['10.0.0.0/8'] },
+    });
     const id = k.issued_api_key.key_id;
     let r = await t.call('PATCH', `${BASE}/${id}?update_mask=scopes`, { scopes: ['b'], name: 'ignored' });
     assert.equal(r.statusCode, 200);
@@ -222,7 +256,10 @@ describe('issued keys over HTTP', () => {
     assert.equal(got.revocation_reason, 'REVOCATION_REASON_PRIVILEGE_WITHDRAWN');
     assert.equal(got.revocation_description, 'left the team');
     const alias = await issue(t, {});
-    assert.equal((await t.call('POST', `/v2alpha1/admin/apiKeys/${alias.issued_api_key.key_id}:revoke`, { reason: 'REVOCATION_REASON_SUPERSEDED' })).statusCode, 204);
+    assert.equal(
+      (await t.call('POST', `/v2alpha1/admin/apiKeys/${alias.issued_api_key.key_id}:revoke`, { reason: 'REVOCATION_REASON_SUPERSEDED' })).statusCode,
+      204,
+    );
   });
 
   test('authentication: missing, malformed and unknown tokens are 401', async () => {
@@ -238,7 +275,12 @@ describe('issued keys over HTTP', () => {
     const read = await t.app.tokens.create(pid, 'ro', ['read']);
     const ver = await t.app.tokens.create(pid, 'gw', ['verify']);
     const as = (tok: string, method: 'GET' | 'POST', url: string, body?: unknown) =>
-      t.app.api.inject({ method, url, headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, payload: body ? JSON.stringify(body) : undefined });
+      t.app.api.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' },
+        payload: body ? JSON.stringify(body) : undefined,
+      });
     assert.equal((await as(read.token, 'GET', BASE)).statusCode, 200);
     const denied = await as(read.token, 'POST', BASE, {});
     assert.equal(denied.statusCode, 403);
@@ -309,23 +351,42 @@ describe('listing and page tokens', () => {
       assert.equal(res.statusCode, 400);
       assert.equal(reasonOf(res), 'INVALID_PAGE_TOKEN');
     }
-    const otherFilter = await t.call('GET', `/v2alpha1/admin/issuedApiKeys?page_size=10&filter=${encodeURIComponent('actor_id="odd"')}&page_token=${encodeURIComponent(tok)}`);
+    const otherFilter = await t.call(
+      'GET',
+      `/v2alpha1/admin/issuedApiKeys?page_size=10&filter=${encodeURIComponent('actor_id="odd"')}&page_token=${encodeURIComponent(tok)}`,
+    );
     assert.equal(otherFilter.statusCode, 400);
 
     const other = await t.app.projects.create({ slug: 'other', name: 'Other' });
     await t.app.projects.enableApiKeys(other.id);
     const { token: otherToken } = await t.app.tokens.create(other.id, 'admin', ['admin']);
-    const res = await t.app.api.inject({ method: 'GET', url: `/v2alpha1/admin/issuedApiKeys?page_size=10&page_token=${encodeURIComponent(tok)}`, headers: { authorization: `Bearer ${otherToken}` } });
+    const res = await t.app.api.inject({
+      method: 'GET',
+      url: `/v2alpha1/admin/issuedApiKeys?page_size=10&page_token=${encodeURIComponent(tok)}`,
+      headers: { authorization: `Bearer ${otherToken}` },
+    });
     assert.equal(res.statusCode, 400);
     const list = await t.app.api.inject({ method: 'GET', url: '/v2alpha1/admin/issuedApiKeys', headers: { authorization: `Bearer ${otherToken}` } });
     assert.deepEqual(list.json().issued_api_keys, []);
     const someKey = first.issued_api_keys[0].key_id;
-    const cross = await t.app.api.inject({ method: 'GET', url: `/v2alpha1/admin/issuedApiKeys/${someKey}`, headers: { authorization: `Bearer ${otherToken}` } });
+    const cross = await t.app.api.inject({
+      method: 'GET',
+      url: `/v2alpha1/admin/issuedApiKeys/${someKey}`,
+      headers: { authorization: `Bearer ${otherToken}` },
+    });
     assert.equal(cross.statusCode, 404);
   });
 
   test('filters: supported subset only', async () => {
-    for (const f of ['actor_id="a" OR status=KEY_STATUS_ACTIVE', 'name="x"', 'actor_id=a', 'status=KEY_STATUS_BOGUS', 'actor_id="a" AND actor_id="b"', 'AND', 'actor_id="a" AND']) {
+    for (const f of [
+      'actor_id="a" OR status=KEY_STATUS_ACTIVE',
+      'name="x"',
+      'actor_id=a',
+      'status=KEY_STATUS_BOGUS',
+      'actor_id="a" AND actor_id="b"',
+      'AND',
+      'actor_id="a" AND',
+    ]) {
       const res = await t.call('GET', `/v2alpha1/admin/issuedApiKeys?filter=${encodeURIComponent(f)}`);
       assert.equal(res.statusCode, 400, f);
       assert.equal(reasonOf(res), 'INVALID_FILTER', f);

@@ -308,7 +308,11 @@ describe('operator API: configuration', () => {
     ];
     const failures: string[] = [];
     for (const [name, patch, field] of cases) {
-      const res = await t.op('PATCH', `${P}/strict/config`, { ...good, ...patch, derived_tokens: { ...good.derived_tokens, ...(patch.derived_tokens as object) } });
+      const res = await t.op('PATCH', `${P}/strict/config`, {
+        ...good,
+        ...patch,
+        derived_tokens: { ...good.derived_tokens, ...(patch.derived_tokens as object) },
+      });
       try {
         const e = expectError(res, 400, 'INVALID_ARGUMENT', name);
         const named = `${e.message} ${JSON.stringify(e.details[0].metadata ?? {})}`;
@@ -327,7 +331,10 @@ describe('operator API: configuration', () => {
 
   test('wrong JSON types where objects are expected → 400, never a silent reset to defaults', async () => {
     await createProject(t, 'types');
-    assert.equal((await t.op('PATCH', `${P}/types/config`, { api_keys: { default_ttl: '7d', prefix: { current: 'tp' } }, cors: { enabled: true } })).statusCode, 200);
+    assert.equal(
+      (await t.op('PATCH', `${P}/types/config`, { api_keys: { default_ttl: '7d', prefix: { current: 'tp' } }, cors: { enabled: true } })).statusCode,
+      200,
+    );
     const before_ = (await t.op('GET', `${P}/types/config`)).json();
     const failures: string[] = [];
     for (const [name, patch] of [
@@ -343,7 +350,9 @@ describe('operator API: configuration', () => {
       if (res.statusCode !== 400 || reasonOf(res) !== 'INVALID_ARGUMENT') failures.push(`${name}: ${res.statusCode} ${reasonOf(res) ?? ''}`);
       const now = (await t.op('GET', `${P}/types/config`)).json();
       if (JSON.stringify(now) !== JSON.stringify(before_)) {
-        failures.push(`${name}: config reset (api_keys.default_ttl ${now.config.api_keys.default_ttl}, prefix ${now.config.api_keys.prefix.current}, cors ${now.config.cors.enabled})`);
+        failures.push(
+          `${name}: config reset (api_keys.default_ttl ${now.config.api_keys.default_ttl}, prefix ${now.config.api_keys.prefix.current}, cors ${now.config.cors.enabled})`,
+        );
         assert.equal((await t.op('PATCH', `${P}/types/config`, before_.config)).statusCode, 200, 'restore');
       }
     }
@@ -356,7 +365,12 @@ describe('operator API: configuration', () => {
     const cache = expectError(await t.op('PATCH', `${P}/freebie/config`, { cache: { enabled: true } }), 403, 'PLAN_FEATURE_UNAVAILABLE', 'cache');
     assert.equal(cache.status, 'PERMISSION_DENIED');
     expectError(await t.op('PATCH', `${P}/freebie/config`, { rate_limit: { enabled: true } }), 403, 'PLAN_FEATURE_UNAVAILABLE', 'rate limit');
-    expectError(await t.op('PATCH', `${P}/freebie/config`, { api_keys: { default_ttl: '1d' }, cache: { enabled: true } }), 403, 'PLAN_FEATURE_UNAVAILABLE', 'mixed');
+    expectError(
+      await t.op('PATCH', `${P}/freebie/config`, { api_keys: { default_ttl: '1d' }, cache: { enabled: true } }),
+      403,
+      'PLAN_FEATURE_UNAVAILABLE',
+      'mixed',
+    );
     assert.deepEqual((await t.op('GET', `${P}/freebie/config`)).json(), before_, 'nothing changed');
 
     await createProject(t, 'dev', { plan: 'developer' });
@@ -375,9 +389,17 @@ describe('operator API: configuration', () => {
     assert.equal(r1.statusCode, 200, r1.body);
     const s1 = r1.json().hmac_secrets;
     assert.equal(s1.length, 2);
-    assert.deepEqual(s1.map((s: { state: string }) => s.state), ['current', 'retired']);
+    assert.deepEqual(
+      s1.map((s: { state: string }) => s.state),
+      ['current', 'retired'],
+    );
     assert.equal(s1[1].expire_time, undefined, 'no retired_ttl: the retired secret never expires');
-    for (const s of s1) assert.deepEqual(Object.keys(s).filter((k) => !['id', 'state', 'create_time', 'expire_time'].includes(k)), [], 'no secret material');
+    for (const s of s1)
+      assert.deepEqual(
+        Object.keys(s).filter((k) => !['id', 'state', 'create_time', 'expire_time'].includes(k)),
+        [],
+        'no secret material',
+      );
     const k1 = await issue(t, p.token, { ttl: '30d' });
     assert.equal((await verify(t, p.token, k0.secret)).is_valid, true, 'key from before the rotation');
     assert.equal((await verify(t, p.token, k1.secret)).is_valid, true, 'key from after the rotation');
@@ -423,7 +445,10 @@ describe('operator API: configuration', () => {
     assert.equal(g.statusCode, 200, g.body);
     const list1 = g.json().signing_keys;
     assert.equal(list1.length, 2);
-    assert.deepEqual(list1.map((k: { state: string }) => k.state), ['current', 'retired']);
+    assert.deepEqual(
+      list1.map((k: { state: string }) => k.state),
+      ['current', 'retired'],
+    );
     assert.equal(list1[1].kid, list0[0].kid);
     clock.advance(6000); // past the 5 s in-process JWKS cache
     const jwks1 = await t.app.api.inject({ method: 'GET', url: '/.well-known/jwks.json' });
@@ -516,7 +541,12 @@ describe('operator API: authentication', () => {
 
   test('unauthenticated requests are refused before the body or the project is looked at (no validation oracle)', async () => {
     const noAuth = (method: 'POST' | 'PATCH' | 'GET', url: string, payload?: string) =>
-      t.app.api.inject({ method, url, headers: payload !== undefined ? { 'content-type': 'application/json' } : {}, ...(payload !== undefined ? { payload } : {}) });
+      t.app.api.inject({
+        method,
+        url,
+        headers: payload !== undefined ? { 'content-type': 'application/json' } : {},
+        ...(payload !== undefined ? { payload } : {}),
+      });
     const failures: string[] = [];
     for (const [label, res] of [
       ['invalid body', await noAuth('POST', P, '{"bogus":1}')],
@@ -673,7 +703,13 @@ function hostileCases(target: string, tokenId: string): Case[] {
 
     { name: 'config: 170,000-deep merge patch (≈1 MB)', method: 'PATCH', url: `${T}/config`, raw: deepObject(170_000), expect: BAD },
     { name: 'config: 10,000-deep under api_keys', method: 'PATCH', url: `${T}/config`, raw: `{"api_keys":${deepObject(10_000)}}`, expect: BAD },
-    { name: 'config: 10,000-deep arrays as a value', method: 'PATCH', url: `${T}/config`, raw: `{"cors":{"allowed_origins":${deepArray(10_000)}}}`, expect: BAD },
+    {
+      name: 'config: 10,000-deep arrays as a value',
+      method: 'PATCH',
+      url: `${T}/config`,
+      raw: `{"cors":{"allowed_origins":${deepArray(10_000)}}}`,
+      expect: BAD,
+    },
     cfg('api_keys: []', { api_keys: [] }),
     cfg('api_keys: "x"', { api_keys: 'x' }),
     cfg('api_keys: 5', { api_keys: 5 }),
@@ -725,14 +761,24 @@ function hostileCases(target: string, tokenId: string): Case[] {
     tok('secret supplied', { name: 'x', permissions: ['read'], secret: 'ks_pat_mine' }),
 
     get('token revoke: SQL-injection id', `${T}/tokens/${encodeURIComponent(SQLI)}:revoke`, [[404, 'TOKEN_NOT_FOUND']], 'POST'),
-    get('token revoke: NUL in id', `${T}/tokens/a%00b:revoke`, [
-      [404, 'TOKEN_NOT_FOUND'],
-      [400, 'INVALID_ARGUMENT'],
-    ], 'POST'),
-    get('token revoke: CRLF in id', `${T}/tokens/a%0D%0Ab:revoke`, [
-      [404, 'TOKEN_NOT_FOUND'],
-      [400, 'INVALID_ARGUMENT'],
-    ], 'POST'),
+    get(
+      'token revoke: NUL in id',
+      `${T}/tokens/a%00b:revoke`,
+      [
+        [404, 'TOKEN_NOT_FOUND'],
+        [400, 'INVALID_ARGUMENT'],
+      ],
+      'POST',
+    ),
+    get(
+      'token revoke: CRLF in id',
+      `${T}/tokens/a%0D%0Ab:revoke`,
+      [
+        [404, 'TOKEN_NOT_FOUND'],
+        [400, 'INVALID_ARGUMENT'],
+      ],
+      'POST',
+    ),
     get('token revoke: 200-char id', `${T}/tokens/${'a'.repeat(200)}:revoke`, BAD, 'POST'),
     get('token revoke: 64 KB id', `${T}/tokens/${'a'.repeat(65_536)}:revoke`, BAD, 'POST'),
     get('token revoke: other project token id', `${P}/default/tokens/${tokenId}:revoke`, [[404, 'TOKEN_NOT_FOUND']], 'POST'),
@@ -825,7 +871,8 @@ describe('operator API: hostile input', () => {
           return false;
         }
       });
-      if (!ok) failures.push(`${c.method} ${c.name}: expected ${c.expect.map((e) => e.join(' ')).join(' | ')}, got ${res.statusCode} ${res.body.slice(0, 160)}`);
+      if (!ok)
+        failures.push(`${c.method} ${c.name}: expected ${c.expect.map((e) => e.join(' ')).join(' | ')}, got ${res.statusCode} ${res.body.slice(0, 160)}`);
       if (!res.headers['x-request-id']) failures.push(`${c.name}: no X-Request-ID`);
     }
     assert.deepEqual(failures, [], `${failures.length} of ${cases.length} cases failed:\n${failures.join('\n')}`);

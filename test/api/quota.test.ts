@@ -161,7 +161,11 @@ describe('quota: exact under concurrency', () => {
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => t.as(p.token, 'POST', ISSUE, { name: `burst-${i}` })));
     const statuses = results.map((r) => r.statusCode);
     const other = statuses.filter((s) => s !== 201 && s !== 402);
-    assert.deepEqual(other, [], `only 201 or 402: ${JSON.stringify(results.filter((r) => r.statusCode !== 201 && r.statusCode !== 402).map((r) => r.body.slice(0, 200)))}`);
+    assert.deepEqual(
+      other,
+      [],
+      `only 201 or 402: ${JSON.stringify(results.filter((r) => r.statusCode !== 201 && r.statusCode !== 402).map((r) => r.body.slice(0, 200)))}`,
+    );
     assert.equal(statuses.filter((s) => s === 201).length, 10);
     assert.equal(statuses.filter((s) => s === 402).length, 40);
     for (const r of results.filter((x) => x.statusCode === 402)) {
@@ -182,7 +186,10 @@ describe('quota: exact under concurrency', () => {
       ...Array.from({ length: 30 }, () => t.as(p.token, 'POST', ISSUE, {})),
     ];
     const results = await Promise.all(ops);
-    assert.ok(results.every((r) => [201, 204, 402].includes(r.statusCode)), JSON.stringify(results.map((r) => r.statusCode)));
+    assert.ok(
+      results.every((r) => [201, 204, 402].includes(r.statusCode)),
+      JSON.stringify(results.map((r) => r.statusCode)),
+    );
     const active = await listIds(t, p.token, 'status=KEY_STATUS_ACTIVE');
     const u = await usage(t, 'churn');
     assert.equal(u.active_keys, active.length, 'counter = active keys');

@@ -228,7 +228,9 @@ describe('Ory SDK (@ory/client-fetch) compatibility', () => {
     const k = await api.adminGetIssuedApiKey({ keyId: rotatedId });
     assert.equal(k.revocation_reason, 'REVOCATION_REASON_KEY_COMPROMISE');
 
-    const err = await sdkError(() => api.adminRevokeIssuedApiKey({ keyId: rotatedId, adminRevokeIssuedApiKeyBody: { reason: 'REVOCATION_REASON_KEY_COMPROMISE' } }));
+    const err = await sdkError(() =>
+      api.adminRevokeIssuedApiKey({ keyId: rotatedId, adminRevokeIssuedApiKeyBody: { reason: 'REVOCATION_REASON_KEY_COMPROMISE' } }),
+    );
     assert.equal(err.status, 409);
     assertAip193(err.body, 409, 'API_KEY_ALREADY_REVOKED');
     assert.ok(err.requestId);
@@ -330,7 +332,9 @@ describe('Ory SDK (@ory/client-fetch) compatibility: imported keys', () => {
     const fmt = await sdkError(() => api.adminImportApiKey({ importApiKeyRequest: { raw_key: issued.secret, name: 'n', actor_id: 'x' } }));
     assert.equal(fmt.status, 409);
     assertAip193(fmt.body, 409, 'ISSUED_KEY_FORMAT');
-    const jwt = await sdkError(() => api.adminImportApiKey({ importApiKeyRequest: { raw_key: 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln', name: 'n', actor_id: 'x' } }));
+    const jwt = await sdkError(() =>
+      api.adminImportApiKey({ importApiKeyRequest: { raw_key: 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln', name: 'n', actor_id: 'x' } }),
+    );
     assert.equal(jwt.status, 409);
     assertAip193(jwt.body, 409, 'DERIVED_TOKEN_FORMAT');
     const bad = await sdkError(() => api.adminImportApiKey({ importApiKeyRequest: { raw_key: raw('x'), actor_id: 'x' } }));
@@ -439,7 +443,10 @@ describe('Ory SDK (@ory/client-fetch) compatibility: imported keys', () => {
     assert.equal(all.name, 'stripe renamed');
     assert.deepEqual(all.metadata, { source: 'migrated' });
     const fetched = await api.adminGetImportedApiKey({ keyId });
-    const round = await api.adminUpdateImportedApiKey({ keyId, adminUpdateImportedApiKeyRequest: { ...fetched, name: 'round-tripped', status: 'KEY_STATUS_REVOKED' } });
+    const round = await api.adminUpdateImportedApiKey({
+      keyId,
+      adminUpdateImportedApiKeyRequest: { ...fetched, name: 'round-tripped', status: 'KEY_STATUS_REVOKED' },
+    });
     assert.equal(round.name, 'round-tripped');
     assert.equal(round.status, 'KEY_STATUS_ACTIVE');
     assert.equal(round.expire_time!.getTime(), fetched.expire_time!.getTime());

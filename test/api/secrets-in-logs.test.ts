@@ -136,7 +136,10 @@ describe('no secret in logs or in the database', () => {
     const wrongToken = 'ks_pat_wrong_token_marker_3Jx9QpL2vB';
     remember(wrongToken, 'wrong admin token');
     assert.equal((await call('GET', BASE, undefined, { authorization: `Bearer ${wrongToken}` })).statusCode, 401);
-    assert.equal((await call('POST', VERIFY, { credential: leaked }, { authorization: `Basic ${Buffer.from(`u:${t.token}`).toString('base64')}` })).statusCode, 401);
+    assert.equal(
+      (await call('POST', VERIFY, { credential: leaked }, { authorization: `Basic ${Buffer.from(`u:${t.token}`).toString('base64')}` })).statusCode,
+      401,
+    );
     remember(Buffer.from(`u:${t.token}`).toString('base64'), 'Basic credentials');
     assert.equal((await call('GET', `${BASE}/00000000-0000-4000-8000-000000000000`)).statusCode, 404);
   });

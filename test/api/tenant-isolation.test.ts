@@ -85,7 +85,12 @@ describe('tenant isolation: admin API', () => {
     const filter = encodeURIComponent('actor_id="alice"');
     const filteredA = (await t.as(a.token, 'GET', `${ISSUE}?page_size=1&filter=${filter}`)).json().next_page_token;
     assert.ok(filteredA);
-    expectError(await t.as(b.token, 'GET', `${ISSUE}?page_size=1&filter=${filter}&page_token=${encodeURIComponent(filteredA)}`), 400, 'INVALID_PAGE_TOKEN', 'with filter');
+    expectError(
+      await t.as(b.token, 'GET', `${ISSUE}?page_size=1&filter=${filter}&page_token=${encodeURIComponent(filteredA)}`),
+      400,
+      'INVALID_PAGE_TOKEN',
+      'with filter',
+    );
 
     const own = await t.as(b.token, 'POST', ISSUE, { name: 'b-key', actor_id: 'alice' });
     assert.equal(own.statusCode, 201);
@@ -123,7 +128,7 @@ async function jwks(t: TestApp, url: string, headers: Record<string, string> = {
 
 const kidsOf = (res: LightMyRequestResponse): string[] => {
   const body = res.json();
-  return ((body.keys ?? body.jwks?.keys) as { kid: string }[]).map((k) => k.kid);
+  return ((body.keys ?? body.jwks?.keys ?? []) as { kid: string }[]).map((k) => k.kid);
 };
 
 async function signingKids(t: TestApp, project: string): Promise<string[]> {

@@ -230,7 +230,11 @@ describe('audit log', () => {
       'project.create',
     ]);
     const times = events.map((e) => Date.parse(e.time));
-    assert.deepEqual(times, [...times].sort((x, y) => y - x), 'newest first');
+    assert.deepEqual(
+      times,
+      [...times].sort((x, y) => y - x),
+      'newest first',
+    );
     const by = (action: string) => events.find((e) => e.action === action) as AuditEventView;
     const tokenActor = `token:${a.tokenId}`;
     assert.equal(by('key.issue').actor, tokenActor);
@@ -246,12 +250,22 @@ describe('audit log', () => {
     assert.equal(by('key.revoke').reason, 'REVOCATION_REASON_KEY_COMPROMISE');
     assert.equal(by('key.revoke').request_id, 'req-revoke-2');
     assert.equal(by('key.revoke').actor, tokenActor);
-    for (const action of ['project.config.update', 'project.hmac_secret.rotate', 'project.signing_key.rotate', 'token.revoke', 'project.create', 'project.enable_api_keys']) {
+    for (const action of [
+      'project.config.update',
+      'project.hmac_secret.rotate',
+      'project.signing_key.rotate',
+      'token.revoke',
+      'project.create',
+      'project.enable_api_keys',
+    ]) {
       assert.equal(by(action).actor, 'operator', action);
       assert.ok(by(action).request_id, `${action}: request id recorded`);
     }
     assert.equal(by('project.config.update').request_id, 'req-config-1');
-    assert.ok(events.every((e) => /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(e.id)), 'UUIDv7 ids');
+    assert.ok(
+      events.every((e) => /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(e.id)),
+      'UUIDv7 ids',
+    );
     // Reads are not audited; project B's events are not in A's log.
     assert.ok(!events.some((e) => /get|list/.test(e.action)));
     assert.ok(!events.some((e) => e.actor === `token:${b.tokenId}`));
@@ -259,11 +273,20 @@ describe('audit log', () => {
 
   test('filters: action, key_id and actor', async () => {
     const revokes = await auditOf(t, 'audit-a', 'action=key.revoke');
-    assert.deepEqual(revokes.map((e) => e.key_id), [k2]);
+    assert.deepEqual(
+      revokes.map((e) => e.key_id),
+      [k2],
+    );
     const ofK1 = await auditOf(t, 'audit-a', `key_id=${k1}`);
-    assert.deepEqual(ofK1.map((e) => e.action), ['key.rotate', 'key.update', 'key.issue']);
+    assert.deepEqual(
+      ofK1.map((e) => e.action),
+      ['key.rotate', 'key.update', 'key.issue'],
+    );
     const byToken = await auditOf(t, 'audit-a', `actor=${encodeURIComponent(`token:${a.tokenId}`)}`);
-    assert.deepEqual(byToken.map((e) => e.action), ['key.revoke', 'key.rotate', 'key.update', 'key.issue']);
+    assert.deepEqual(
+      byToken.map((e) => e.action),
+      ['key.revoke', 'key.rotate', 'key.update', 'key.issue'],
+    );
     const byOperator = await auditOf(t, 'audit-a', 'actor=operator');
     assert.ok(byOperator.length >= 7);
     assert.ok(byOperator.every((e) => e.actor === 'operator'));
@@ -273,7 +296,10 @@ describe('audit log', () => {
     assert.deepEqual(await auditOf(t, 'audit-a', `key_id=${k1}&action=key.revoke`), []);
     // B's log has its own events only.
     const bEvents = await auditOf(t, 'audit-b');
-    assert.deepEqual(bEvents.map((e) => e.action), ['token.create', 'project.enable_api_keys', 'project.create']);
+    assert.deepEqual(
+      bEvents.map((e) => e.action),
+      ['token.create', 'project.enable_api_keys', 'project.create'],
+    );
   });
 
   test('keyset pagination (page_size=2) returns every event exactly once; foreign or tampered page tokens → 400', async () => {
@@ -292,14 +318,27 @@ describe('audit log', () => {
       if (pages === 0) firstToken = token;
       pages++;
     } while (token && pages < 100);
-    assert.deepEqual(seen, all.map((e) => e.id));
+    assert.deepEqual(
+      seen,
+      all.map((e) => e.id),
+    );
     assert.equal(new Set(seen).size, seen.length);
     assert.equal(pages, Math.ceil(all.length / 2));
 
     // A page token of project A is refused on project B (also when B is named by id), and with another filter.
-    expectError(await t.op('GET', `${P}/audit-b/auditEvents?page_size=2&page_token=${encodeURIComponent(firstToken)}`), 400, 'INVALID_PAGE_TOKEN', 'A token on B');
+    expectError(
+      await t.op('GET', `${P}/audit-b/auditEvents?page_size=2&page_token=${encodeURIComponent(firstToken)}`),
+      400,
+      'INVALID_PAGE_TOKEN',
+      'A token on B',
+    );
     expectError(await t.op('GET', `${P}/${b.id}/auditEvents?page_token=${encodeURIComponent(firstToken)}`), 400, 'INVALID_PAGE_TOKEN', 'A token on B by id');
-    expectError(await t.op('GET', `${P}/audit-a/auditEvents?page_size=2&action=key.issue&page_token=${encodeURIComponent(firstToken)}`), 400, 'INVALID_PAGE_TOKEN', 'other filter');
+    expectError(
+      await t.op('GET', `${P}/audit-a/auditEvents?page_size=2&action=key.issue&page_token=${encodeURIComponent(firstToken)}`),
+      400,
+      'INVALID_PAGE_TOKEN',
+      'other filter',
+    );
     const flipped = firstToken.slice(0, 15) + (firstToken[15] === 'A' ? 'B' : 'A') + firstToken.slice(16);
     expectError(await t.op('GET', `${P}/audit-a/auditEvents?page_token=${encodeURIComponent(flipped)}`), 400, 'INVALID_PAGE_TOKEN', 'tampered');
     // The same token on A by id (same project) is fine.

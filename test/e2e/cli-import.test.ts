@@ -36,9 +36,15 @@ const BAD_KINDS: { expect: string; line: (key: string, n: number) => string }[] 
   { expect: 'INVALID_ITEM', line: (k) => JSON.stringify([k]) },
   { expect: 'INVALID_ITEM', line: (k, n) => JSON.stringify({ sha256: `${k}-not-a-digest`, name: `bad-${n}`, actor_id: 'a' }) },
   // Refused by the server, per item:
-  { expect: 'BATCH_CREATE_IMPORTED_API_KEYS_ERROR_FAILED_PRECONDITION', line: (k, n) => JSON.stringify({ raw_key: `mc_v1_${k}`, name: `bad-${n}`, actor_id: 'a' }) },
+  {
+    expect: 'BATCH_CREATE_IMPORTED_API_KEYS_ERROR_FAILED_PRECONDITION',
+    line: (k, n) => JSON.stringify({ raw_key: `mc_v1_${k}`, name: `bad-${n}`, actor_id: 'a' }),
+  },
   { expect: 'BATCH_CREATE_IMPORTED_API_KEYS_ERROR_INVALID_ARGUMENT', line: (k, n) => JSON.stringify({ raw_key: ` ${k} `, name: `bad-${n}`, actor_id: 'a' }) },
-  { expect: 'BATCH_CREATE_IMPORTED_API_KEYS_ERROR_INVALID_ARGUMENT', line: (k, n) => JSON.stringify({ raw_key: k, name: `bad-${n}`, actor_id: 'a', ttl: 'forever' }) },
+  {
+    expect: 'BATCH_CREATE_IMPORTED_API_KEYS_ERROR_INVALID_ARGUMENT',
+    line: (k, n) => JSON.stringify({ raw_key: k, name: `bad-${n}`, actor_id: 'a', ttl: 'forever' }),
+  },
 ];
 
 interface ImportFile {
@@ -101,7 +107,8 @@ describe('keysmith keys import against a running server (SQLite)', () => {
     } while (token);
     return names;
   };
-  const verifies = async (credential: string) => (await api(server.url, TOKEN, 'POST', '/v2alpha1/admin/apiKeys:verify', { credential })).json.is_valid === true;
+  const verifies = async (credential: string) =>
+    (await api(server.url, TOKEN, 'POST', '/v2alpha1/admin/apiKeys:verify', { credential })).json.is_valid === true;
 
   let first: ImportFile;
 

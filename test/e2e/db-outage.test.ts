@@ -54,7 +54,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('PostgreSQL stop/restart under load: 503 + Retry-After meanwhile, no 500, no lost acknowledged write', { skip: pgVersion ? false : 'no local PostgreSQL cluster' }, async () => {
+test('PostgreSQL stop/restart under load: 503 + Retry-After meanwhile, no 500, no lost acknowledged write', {
+  skip: pgVersion ? false : 'no local PostgreSQL cluster',
+}, async () => {
   const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
   const acknowledged: string[] = [];
   const statuses = new Map<number, number>();

@@ -72,10 +72,7 @@ export interface CliResult {
 }
 
 /** Runs `keysmith <args>` to completion (bounded: SIGKILL after `timeoutMs`). */
-export async function runKeysmith(
-  args: string[],
-  opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
-): Promise<CliResult> {
+export async function runKeysmith(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   const child = spawnKeysmith(args, opts.env ?? {});
   let stdout = '';
   let stderr = '';
@@ -90,7 +87,10 @@ export async function runKeysmith(
     throw new Error(`keysmith ${args.join(' ')} did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`);
   }
   // 'exit' can fire before the pipes are drained.
-  await Promise.all([child.stdout && !child.stdout.closed ? once(child.stdout, 'close') : null, child.stderr && !child.stderr.closed ? once(child.stderr, 'close') : null]);
+  await Promise.all([
+    child.stdout && !child.stdout.closed ? once(child.stdout, 'close') : null,
+    child.stderr && !child.stderr.closed ? once(child.stderr, 'close') : null,
+  ]);
   code = child.exitCode ?? (child.signalCode as string);
   return { code, stdout, stderr };
 }
@@ -167,13 +167,7 @@ export async function startServer(env: Record<string, string>, mode?: string): P
 }
 
 /** JSON call on the admin API with a bearer token (fetch, real HTTP). */
-export async function api(
-  base: string,
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; json: any }> {
+export async function api(base: string, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

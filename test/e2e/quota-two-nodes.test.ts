@@ -109,5 +109,9 @@ test('two nodes, one PostgreSQL: 50 concurrent issues against 10 free slots crea
   assert.equal((await call(n1, token, 'POST', `/v2alpha1/admin/issuedApiKeys/${victim}:revoke`, { reason: 'REVOCATION_REASON_SUPERSEDED' })).status, 204);
   const again = await Promise.all([n1, n2, n1, n2].map((n) => call(n, token, 'POST', '/v2alpha1/admin/issuedApiKeys', {})));
   assert.deepEqual(again.map((r) => r.status).sort(), [201, 402, 402, 402]);
-  assert.equal(nodes.every((n) => n.child.exitCode === null), true, 'both nodes still running');
+  assert.equal(
+    nodes.every((n) => n.child.exitCode === null),
+    true,
+    'both nodes still running',
+  );
 });

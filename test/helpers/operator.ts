@@ -56,7 +56,12 @@ export async function createProject(
 }
 
 /** Creates a project API token through the operator API; returns its secret and id. */
-export async function createToken(t: TestApp, project: string, permissions: string[], extra: Record<string, unknown> = {}): Promise<{ secret: string; id: string }> {
+export async function createToken(
+  t: TestApp,
+  project: string,
+  permissions: string[],
+  extra: Record<string, unknown> = {},
+): Promise<{ secret: string; id: string }> {
   const res = await t.op('POST', `/operator/v1/projects/${project}/tokens`, { name: `tok-${permissions.join('-')}`, permissions, ...extra });
   assert.equal(res.statusCode, 201, res.body);
   return { secret: res.json().secret, id: res.json().token.id };

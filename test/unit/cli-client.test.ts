@@ -165,7 +165,9 @@ describe('AdminClient requests', () => {
 describe('AdminClient errors', () => {
   it('parses AIP-193 into ApiError (status, reason, message, request id)', async () => {
     next = { status: 404, body: notFound, headers: { 'x-request-id': 'req-1' } };
-    const err = await client().get('missing').catch((e: unknown) => e);
+    const err = await client()
+      .get('missing')
+      .catch((e: unknown) => e);
     assert.ok(err instanceof ApiError);
     assert.equal(err.status, 404);
     assert.equal(err.statusName, 'NOT_FOUND');
@@ -177,14 +179,18 @@ describe('AdminClient errors', () => {
 
   it('no reason: no parenthesis; missing status name: derived from the HTTP code', async () => {
     next = { status: 409, body: { error: { code: 409, message: 'already revoked' } } };
-    const err = (await client().revoke('k').catch((e: unknown) => e)) as ApiError;
+    const err = (await client()
+      .revoke('k')
+      .catch((e: unknown) => e)) as ApiError;
     assert.equal(err.message, '409 FAILED_PRECONDITION: already revoked');
     assert.equal(err.reason, undefined);
   });
 
   it('non-JSON error body: status and a one-line excerpt', async () => {
     next = { status: 502, body: '<html>\n<b>Bad gateway</b>\n</html>', headers: { 'content-type': 'text/html' } };
-    const err = (await client().list().catch((e: unknown) => e)) as ApiError;
+    const err = (await client()
+      .list()
+      .catch((e: unknown) => e)) as ApiError;
     assert.ok(err instanceof ApiError);
     assert.equal(err.status, 502);
     assert.equal(err.message, '502 BAD_GATEWAY: <html> <b>Bad gateway</b> </html>');
@@ -199,7 +205,9 @@ describe('AdminClient errors', () => {
   it('never puts the token in an error message', async () => {
     const echo = { error: { code: 401, status: 'UNAUTHENTICATED', message: `bad token ${TOKEN}` } };
     next = { status: 401, body: echo };
-    const err = (await client().get('k').catch((e: unknown) => e)) as ApiError;
+    const err = (await client()
+      .get('k')
+      .catch((e: unknown) => e)) as ApiError;
     assert.equal(err.status, 401);
     assert.ok(!err.message.includes(TOKEN), err.message);
     assert.match(err.message, /\[REDACTED\]/);
@@ -210,9 +218,7 @@ describe('AdminClient errors', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const err = (await new AdminClient({ endpoint: `http://127.0.0.1:${port}`, token: TOKEN })
-      .get('k')
-      .catch((e: unknown) => e)) as Error;
+    const err = (await new AdminClient({ endpoint: `http://127.0.0.1:${port}`, token: TOKEN }).get('k').catch((e: unknown) => e)) as Error;
     assert.ok(!(err instanceof ApiError));
     assert.match(err.message, new RegExp(`^cannot reach Keysmith at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
     assert.ok(!err.message.includes(TOKEN));

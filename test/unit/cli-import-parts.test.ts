@@ -165,8 +165,16 @@ describe('sendBatch', () => {
         ],
       }),
       (req) => {
-        assert.deepEqual(req.map((r) => r.raw_key), ['raw-4', 'raw-5']);
-        return { results: [{ index: 0, imported_api_key: {}, replayed: true }, { index: 1, imported_api_key: {} }] };
+        assert.deepEqual(
+          req.map((r) => r.raw_key),
+          ['raw-4', 'raw-5'],
+        );
+        return {
+          results: [
+            { index: 0, imported_api_key: {}, replayed: true },
+            { index: 1, imported_api_key: {} },
+          ],
+        };
       },
     ]);
     const out = await sendBatch(s, lines(6), policy, (x) => x);
@@ -192,7 +200,10 @@ describe('sendBatch', () => {
     const out = await sendBatch(s, lines(3), policy, (x) => x);
     assert.equal(s.calls.length, 3);
     assert.equal(out.unreachable, true);
-    assert.deepEqual(byLine(out.results), [10, 11, 12].map((l) => [l, 'failed', 'UNAVAILABLE']));
+    assert.deepEqual(
+      byLine(out.results),
+      [10, 11, 12].map((l) => [l, 'failed', 'UNAVAILABLE']),
+    );
   });
 
   it('409 CONFLICT (ABORTED) is retried; 401 is fatal; a redirect is fatal', async () => {
@@ -201,7 +212,10 @@ describe('sendBatch', () => {
     };
     const ok = (req: ImportKeyRequest[]) => ({ results: req.map((_, index) => ({ index, imported_api_key: {} })) });
     const retried = await sendBatch(sender([conflict, ok]), lines(2), policy, (x) => x);
-    assert.deepEqual(byLine(retried.results), [[10, 'created', undefined], [11, 'created', undefined]]);
+    assert.deepEqual(byLine(retried.results), [
+      [10, 'created', undefined],
+      [11, 'created', undefined],
+    ]);
 
     const denied = () => {
       throw ApiError.fromResponse(401, '{"error":{"code":401,"status":"UNAUTHENTICATED","message":"no"}}', undefined, (x) => x);
@@ -226,7 +240,10 @@ describe('progress and summary text', () => {
     assert.equal(formatPlainLine(c, 1_000_000, 652), 'imported 12000/1000000 (3 failed) 18,405 keys/s ETA 54s');
     assert.equal(formatPlainLine(c, undefined, 652), 'imported 12000 (3 failed) 18,405 keys/s');
     assert.equal(formatBarLine(c, 24_000, 1000), '[############------------]  50%  12,000/24,000  12,000 keys/s ETA 1s  3 failed');
-    assert.equal(formatSummary({ created: 5, replayed: 2, existed: 1, failed: 0 }, 65_000), '5 new, 3 already imported (2 replayed, 1 already existed), 0 failed in 1m05s (0 keys/s)');
+    assert.equal(
+      formatSummary({ created: 5, replayed: 2, existed: 1, failed: 0 }, 65_000),
+      '5 new, 3 already imported (2 replayed, 1 already existed), 0 failed in 1m05s (0 keys/s)',
+    );
     assert.deepEqual([formatDuration(54), formatDuration(200), formatDuration(3_900)], ['54s', '3m20s', '1h05m']);
   });
 });

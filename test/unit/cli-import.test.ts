@@ -59,7 +59,9 @@ class FakeKeysmith {
       }, this.delayMs);
     };
     const error = (status: number, name: string, reason: string, message: string): void =>
-      send(status, { error: { code: status, status: name, message, details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'keysmith' }] } });
+      send(status, {
+        error: { code: status, status: name, message, details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'keysmith' }] },
+      });
     if (req.url !== '/v2alpha1/admin/importedApiKeys:batchCreate' || req.method !== 'POST') {
       error(404, 'NOT_FOUND', 'ROUTE_NOT_FOUND', 'no route');
       return;
@@ -167,7 +169,12 @@ async function run(args: string[], opts: { fastRetry?: boolean; token?: string }
 
 function reportOf(path: string): { line: number; error_code: string; error_message: string }[] {
   const text = readFileSync(path, 'utf8');
-  return text ? text.trimEnd().split('\n').map((l) => JSON.parse(l)) : [];
+  return text
+    ? text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+    : [];
 }
 
 const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -222,7 +229,11 @@ describe('keys import: JSON Lines, 10,000 lines with 1 % bad', () => {
     assert.equal(summary.failed, f.bad.length);
     assert.equal(fake.creates, f.good);
     const report = reportOf(`${f.path}.import-report.jsonl`);
-    assert.deepEqual(report.map((r) => r.line), f.bad, 'report lists the bad lines, in line order');
+    assert.deepEqual(
+      report.map((r) => r.line),
+      f.bad,
+      'report lists the bad lines, in line order',
+    );
     const codes = new Set(report.map((r) => r.error_code));
     for (const c of ['INVALID_JSON', 'INVALID_ITEM', `${ERR}FAILED_PRECONDITION`, `${ERR}INVALID_ARGUMENT`]) assert.ok(codes.has(c), c);
     assertNoSecrets(readFileSync(`${f.path}.import-report.jsonl`, 'utf8') + first.out + first.err, f.secrets);
@@ -233,7 +244,10 @@ describe('keys import: JSON Lines, 10,000 lines with 1 % bad', () => {
     const again = JSON.parse(second.out);
     assert.deepEqual([again.created, again.replayed, again.already_existed, again.failed], [0, f.good, 0, f.bad.length]);
     assert.equal(fake.creates, f.good, 'nothing imported twice');
-    assert.deepEqual(reportOf(`${f.path}.import-report.jsonl`).map((r) => r.line), f.bad);
+    assert.deepEqual(
+      reportOf(`${f.path}.import-report.jsonl`).map((r) => r.line),
+      f.bad,
+    );
   });
 
   it('table output: one summary line; a clean file exits 0 with an empty report', async () => {
@@ -310,36 +324,60 @@ describe('keys import: failures of whole batches', () => {
 
   it('an all-failed 409 "already exists" counts as already imported; other all-failed answers are failures', async () => {
     const a = join(dir, 'a.jsonl');
-    writeFileSync(a, lines(10, (i) => ({ raw_key: `dup-${i}`, name: 'n', actor_id: 'x' })));
+    writeFileSync(
+      a,
+      lines(10, (i) => ({ raw_key: `dup-${i}`, name: 'n', actor_id: 'x' })),
+    );
     assert.equal((await run(['--file', a])).code, 0);
     // Same keys under other request ids: every item is ALREADY_EXISTS, so the server answers 409.
     const b = join(dir, 'b.jsonl');
-    writeFileSync(b, lines(10, (i) => ({ raw_key: `dup-${i}`, name: 'n', actor_id: 'x', request_id: `other-${i}` })));
+    writeFileSync(
+      b,
+      lines(10, (i) => ({ raw_key: `dup-${i}`, name: 'n', actor_id: 'x', request_id: `other-${i}` })),
+    );
     const rb = await run(['--file', b, '-f', 'json']);
     assert.equal(rb.code, 0, rb.err);
     assert.equal(JSON.parse(rb.out).already_existed, 10);
 
     const c = join(dir, 'c.jsonl');
-    writeFileSync(c, lines(5, (i) => ({ raw_key: `eyJsecret${i}`, name: 'n', actor_id: 'x' })));
+    writeFileSync(
+      c,
+      lines(5, (i) => ({ raw_key: `eyJsecret${i}`, name: 'n', actor_id: 'x' })),
+    );
     const rc = await run(['--file', c]);
     assert.equal(rc.code, 1);
     const rep = reportOf(`${c}.import-report.jsonl`);
-    assert.deepEqual(rep.map((x) => [x.line, x.error_code]), [1, 2, 3, 4, 5].map((l) => [l, 'FAILED_PRECONDITION']));
+    assert.deepEqual(
+      rep.map((x) => [x.line, x.error_code]),
+      [1, 2, 3, 4, 5].map((l) => [l, 'FAILED_PRECONDITION']),
+    );
     assertNoSecrets(JSON.stringify(rep), ['eyJsecret1', 'eyJsecret2']);
     assert.match(rep[0].error_message, /\[REDACTED\]/);
 
     const d = join(dir, 'd.jsonl');
-    writeFileSync(d, lines(3, (i) => ({ raw_key: `ttl-${i}`, name: 'n', actor_id: 'x', ttl: 'never' })));
+    writeFileSync(
+      d,
+      lines(3, (i) => ({ raw_key: `ttl-${i}`, name: 'n', actor_id: 'x', ttl: 'never' })),
+    );
     const rd = await run(['--file', d]);
     assert.equal(rd.code, 1);
-    assert.deepEqual(reportOf(`${d}.import-report.jsonl`).map((x) => x.error_code), ['INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT']);
+    assert.deepEqual(
+      reportOf(`${d}.import-report.jsonl`).map((x) => x.error_code),
+      ['INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT'],
+    );
 
     fake.quota = fake.keys.size;
     const e = join(dir, 'e.jsonl');
-    writeFileSync(e, lines(4, (i) => ({ raw_key: `q-${i}`, name: 'n', actor_id: 'x' })));
+    writeFileSync(
+      e,
+      lines(4, (i) => ({ raw_key: `q-${i}`, name: 'n', actor_id: 'x' })),
+    );
     const re = await run(['--file', e, '--batch-size', '2']);
     assert.equal(re.code, 1);
-    assert.deepEqual(reportOf(`${e}.import-report.jsonl`).map((x) => x.error_code), Array(4).fill('API_KEY_QUOTA_EXCEEDED'));
+    assert.deepEqual(
+      reportOf(`${e}.import-report.jsonl`).map((x) => x.error_code),
+      Array(4).fill('API_KEY_QUOTA_EXCEEDED'),
+    );
     assert.equal(fake.calls, 6, 'a 402 batch does not stop the run');
   });
 
@@ -355,7 +393,10 @@ describe('keys import: failures of whole batches', () => {
   it('413: halves the batch until it fits', async () => {
     fake.maxBodyBytes = 20_000;
     const path = join(dir, 'big.jsonl');
-    writeFileSync(path, lines(300, (i) => ({ raw_key: `big-${i}`, name: 'n', actor_id: 'x', metadata: { pad: 'p'.repeat(200) } })));
+    writeFileSync(
+      path,
+      lines(300, (i) => ({ raw_key: `big-${i}`, name: 'n', actor_id: 'x', metadata: { pad: 'p'.repeat(200) } })),
+    );
     const r = await run(['--file', path]);
     assert.equal(r.code, 0, r.err);
     assert.equal(fake.creates, 300);
@@ -403,11 +444,11 @@ describe('keys import: resumability', () => {
 import { registerKeysCommands } from './src/cli/keys-command.js';
 const p = new Command('keysmith'); registerKeysCommands(p);
 await p.parseAsync(process.argv.slice(1), { from: 'user' });`;
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', script, 'keys', 'import', '--file', f.path, '--batch-size', '100'],
-      { cwd: new URL('../..', import.meta.url), env: { ...process.env, KEYSMITH_ENDPOINT: endpoint, KEYSMITH_TOKEN: TOKEN }, stdio: 'ignore' },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, 'keys', 'import', '--file', f.path, '--batch-size', '100'], {
+      cwd: new URL('../..', import.meta.url),
+      env: { ...process.env, KEYSMITH_ENDPOINT: endpoint, KEYSMITH_TOKEN: TOKEN },
+      stdio: 'ignore',
+    });
     let exitCode: number | null | undefined;
     const exited = new Promise((resolve) =>
       child.on('exit', (code) => {

@@ -83,14 +83,39 @@ async function runWithStdin(stdin: string, ...args: string[]): Promise<{ out: st
 
 describe('keysmith keys (in-process)', () => {
   it('issue: request fields, secret once, warning on stderr', async () => {
-    const r = await run('--token', TOKEN, 'issue', 'ci', '--actor', 'svc', '--scopes', 'read,write', '--ttl', '30d',
-      '--metadata', '{"team":"x"}', '--rate-limit', '100/60s', '--allowed-cidrs', '10.0.0.0/8', '--visibility', 'public',
-      '--request-id', 'r-1');
+    const r = await run(
+      '--token',
+      TOKEN,
+      'issue',
+      'ci',
+      '--actor',
+      'svc',
+      '--scopes',
+      'read,write',
+      '--ttl',
+      '30d',
+      '--metadata',
+      '{"team":"x"}',
+      '--rate-limit',
+      '100/60s',
+      '--allowed-cidrs',
+      '10.0.0.0/8',
+      '--visibility',
+      'public',
+      '--request-id',
+      'r-1',
+    );
     assert.equal(r.code, 0);
     assert.deepEqual(seen[0].body, {
-      name: 'ci', actor_id: 'svc', scopes: ['read', 'write'], ttl: '30d', metadata: { team: 'x' },
-      rate_limit_policy: { quota: '100', window: '60s' }, ip_restriction: { allowed_cidrs: ['10.0.0.0/8'] },
-      visibility: 'KEY_VISIBILITY_PUBLIC', request_id: 'r-1',
+      name: 'ci',
+      actor_id: 'svc',
+      scopes: ['read', 'write'],
+      ttl: '30d',
+      metadata: { team: 'x' },
+      rate_limit_policy: { quota: '100', window: '60s' },
+      ip_restriction: { allowed_cidrs: ['10.0.0.0/8'] },
+      visibility: 'KEY_VISIBILITY_PUBLIC',
+      request_id: 'r-1',
     });
     assert.equal(seen[0].auth, `Bearer ${TOKEN}`);
     assert.equal(r.out.split(SECRET).length, 2, 'secret printed exactly once');
@@ -109,10 +134,19 @@ describe('keysmith keys (in-process)', () => {
 
   it('list builds the filter; --all follows next_page_token', async () => {
     const r = await run('list', '--actor', 'a"b', '--status', 'active', '--all', '--page-size', '2', '-f', 'json');
-    assert.deepEqual(JSON.parse(r.out).issued_api_keys.map((k: { key_id: string }) => k.key_id), ['k-p1', 'k-p2']);
+    assert.deepEqual(
+      JSON.parse(r.out).issued_api_keys.map((k: { key_id: string }) => k.key_id),
+      ['k-p1', 'k-p2'],
+    );
     const q = seen.map((s) => new URL(s.url, endpoint).searchParams);
     assert.equal(q[0].get('filter'), 'actor_id="a\\"b" AND status=KEY_STATUS_ACTIVE');
-    assert.deepEqual(q.map((p) => [p.get('page_size'), p.get('page_token')]), [['2', null], ['2', 'page2']]);
+    assert.deepEqual(
+      q.map((p) => [p.get('page_size'), p.get('page_token')]),
+      [
+        ['2', null],
+        ['2', 'page2'],
+      ],
+    );
   });
 
   it('list --all stops when the server repeats a page token', async () => {
@@ -140,10 +174,10 @@ describe('keysmith keys (in-process)', () => {
     const r = await run('revoke', 'k-1');
     await run('revoke', 'k-1', '--reason', 'privilege_withdrawn', '--description', 'left team');
     assert.equal(r.out, 'revoked k-1 (key_compromise)\n');
-    assert.deepEqual(seen.map((s) => s.body), [
-      { reason: 'REVOCATION_REASON_KEY_COMPROMISE' },
-      { reason: 'REVOCATION_REASON_PRIVILEGE_WITHDRAWN', description: 'left team' },
-    ]);
+    assert.deepEqual(
+      seen.map((s) => s.body),
+      [{ reason: 'REVOCATION_REASON_KEY_COMPROMISE' }, { reason: 'REVOCATION_REASON_PRIVILEGE_WITHDRAWN', description: 'left team' }],
+    );
   });
 
   it('verify: exit code 0 when valid, 1 when not', async () => {

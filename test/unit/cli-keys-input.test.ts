@@ -38,10 +38,7 @@ describe('keys input parsing', () => {
   it('choices: short lower-case names, any case, or the full enum value', () => {
     assert.equal(parseChoice('--reason', 'superseded', REVOCATION_REASONS), 'REVOCATION_REASON_SUPERSEDED');
     assert.equal(parseChoice('--reason', 'Key_Compromise', REVOCATION_REASONS), 'REVOCATION_REASON_KEY_COMPROMISE');
-    assert.equal(
-      parseChoice('--reason', 'REVOCATION_REASON_PRIVILEGE_WITHDRAWN', REVOCATION_REASONS),
-      'REVOCATION_REASON_PRIVILEGE_WITHDRAWN',
-    );
+    assert.equal(parseChoice('--reason', 'REVOCATION_REASON_PRIVILEGE_WITHDRAWN', REVOCATION_REASONS), 'REVOCATION_REASON_PRIVILEGE_WITHDRAWN');
     assert.throws(() => parseChoice('--reason', 'lost', REVOCATION_REASONS), /--reason must be one of key_compromise/);
   });
 
@@ -49,26 +46,20 @@ describe('keys input parsing', () => {
     assert.equal(buildListFilter({}), undefined);
     assert.equal(buildListFilter({ actor: 'svc-1' }), 'actor_id="svc-1"');
     assert.equal(buildListFilter({ status: 'revoked' }), 'status=KEY_STATUS_REVOKED');
-    assert.equal(
-      buildListFilter({ actor: 'a"b\\c', status: 'active' }),
-      'actor_id="a\\"b\\\\c" AND status=KEY_STATUS_ACTIVE',
-    );
+    assert.equal(buildListFilter({ actor: 'a"b\\c', status: 'active' }), 'actor_id="a\\"b\\\\c" AND status=KEY_STATUS_ACTIVE');
     assert.equal(buildListFilter({ actor: '" OR 1=1 --' }), 'actor_id="\\" OR 1=1 --"');
     assert.throws(() => buildListFilter({ status: 'deleted' }), UsageError);
   });
 
   it('key fields: only what was given, API shapes', () => {
     assert.deepEqual(buildKeyFields({}), {});
-    assert.deepEqual(
-      buildKeyFields({ name: 'n', scopes: 'a,b', metadata: '{}', rateLimit: '1/1s', allowedCidrs: '10.0.0.0/8, ::1/128' }),
-      {
-        name: 'n',
-        scopes: ['a', 'b'],
-        metadata: {},
-        rate_limit_policy: { quota: '1', window: '1s' },
-        ip_restriction: { allowed_cidrs: ['10.0.0.0/8', '::1/128'] },
-      },
-    );
+    assert.deepEqual(buildKeyFields({ name: 'n', scopes: 'a,b', metadata: '{}', rateLimit: '1/1s', allowedCidrs: '10.0.0.0/8, ::1/128' }), {
+      name: 'n',
+      scopes: ['a', 'b'],
+      metadata: {},
+      rate_limit_policy: { quota: '1', window: '1s' },
+      ip_restriction: { allowed_cidrs: ['10.0.0.0/8', '::1/128'] },
+    });
   });
 
   it('clears: update mask = given fields then cleared ones, cleared sent empty', () => {

@@ -30,7 +30,16 @@ const PROJECT = {
   update_time: '2026-11-27T07:00:00.000Z',
   usage: { active_keys: 12, max_active_keys: 10000 },
 };
-const FREE = { ...PROJECT, id: 'p-2', slug: 'zeta', name: 'Zeta', plan: 'custom', api_keys_enabled: false, custom_domains: [], usage: { active_keys: 0, max_active_keys: null } };
+const FREE = {
+  ...PROJECT,
+  id: 'p-2',
+  slug: 'zeta',
+  name: 'Zeta',
+  plan: 'custom',
+  api_keys_enabled: false,
+  custom_domains: [],
+  usage: { active_keys: 0, max_active_keys: null },
+};
 const CONFIG = {
   api_keys: { prefix: { current: 'ks', retired: ['old'] }, default_ttl: '90d' },
   cache: { enabled: false, ttl: '30s' },
@@ -90,7 +99,15 @@ function answer(method: string, path: string, q: Record<string, string>, body: u
     case `PATCH ${P}/config`:
       return [200, { config: CONFIG }];
     case `POST ${P}/hmacSecrets:rotate`:
-      return [200, { hmac_secrets: [{ id: 'h-2', state: 'current', create_time: 't2' }, { id: 'h-1', state: 'retired', create_time: 't1', expire_time: 't3' }] }];
+      return [
+        200,
+        {
+          hmac_secrets: [
+            { id: 'h-2', state: 'current', create_time: 't2' },
+            { id: 'h-1', state: 'retired', create_time: 't1', expire_time: 't3' },
+          ],
+        },
+      ];
     case `GET ${P}/signingKeys`:
     case `POST ${P}/signingKeys:rotate`:
       return [200, { signing_keys: [{ kid: 'kid-1', alg: 'EdDSA', state: 'current', create_time: 't1' }] }];
@@ -178,7 +195,10 @@ describe('keysmith projects', () => {
     seen = [];
     const all = await run('projects', 'list', '--all', '--page-size', '1', '-f', 'json');
     assert.deepEqual(JSON.parse(all.out), { projects: [PROJECT, FREE], next_page_token: '' });
-    assert.deepEqual(seen.map((s) => s.query), [{ page_size: '1' }, { page_size: '1', page_token: 'p2' }]);
+    assert.deepEqual(
+      seen.map((s) => s.query),
+      [{ page_size: '1' }, { page_size: '1', page_token: 'p2' }],
+    );
     assert.equal(all.err, '');
   });
 
@@ -345,7 +365,10 @@ describe('keysmith audit', () => {
   it('list --all follows next_page_token with the same filter', async () => {
     const r = await run('audit', 'list', 'acme', '--all', '--actor', 'operator', '-f', 'json');
     assert.deepEqual(JSON.parse(r.out), { audit_events: [EVENT(2), EVENT(1)], next_page_token: '' });
-    assert.deepEqual(seen.map((s) => s.query), [{ actor: 'operator' }, { page_token: 'a2', actor: 'operator' }]);
+    assert.deepEqual(
+      seen.map((s) => s.query),
+      [{ actor: 'operator' }, { page_token: 'a2', actor: 'operator' }],
+    );
   });
 
   it('list --all stops when the server repeats a page token', async () => {

@@ -37,10 +37,7 @@ describe('renderResult', () => {
   });
 
   it('single object: field/value table, absent fields skipped', () => {
-    const out = renderResult(
-      { key_id: 'k-1', name: 'ci', metadata: { team: 'x' }, last_used_time: undefined, expire_time: null },
-      'table',
-    );
+    const out = renderResult({ key_id: 'k-1', name: 'ci', metadata: { team: 'x' }, last_used_time: undefined, expire_time: null }, 'table');
     assert.equal(out, ['key_id       k-1', 'name         ci', 'metadata     {"team":"x"}', 'expire_time  -'].join('\n'));
   });
 

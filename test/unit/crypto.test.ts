@@ -148,21 +148,21 @@ describe('envelope', () => {
     // 43 chars carry 258 bits: flipping the lowest bit of the last char changes no key bit.
     const nonCanonical = flipLowBitOfLastChar(b64);
     for (const bad of ['', hex.slice(2), `${hex}00`, `${hex.slice(1)}g`, randomBytes(31).toString('base64'), nonCanonical, `${b64}==`]) {
-      assert.throws(() => parseMasterKey(bad), (error: Error) => {
-        assert.match(error.message, /invalid master key/);
-        if (bad.length > 8) assert.ok(!error.message.includes(bad.slice(0, 8)));
-        return true;
-      });
+      assert.throws(
+        () => parseMasterKey(bad),
+        (error: Error) => {
+          assert.match(error.message, /invalid master key/);
+          if (bad.length > 8) assert.ok(!error.message.includes(bad.slice(0, 8)));
+          return true;
+        },
+      );
     }
   });
 
   it('derives a stable key id from the master key', () => {
     assert.match(cipher.keyId, /^[0-9a-f]{16}$/);
     assert.equal(new EnvelopeCipher(Buffer.from(key)).keyId, cipher.keyId);
-    assert.equal(
-      new EnvelopeCipher(Buffer.alloc(32)).keyId,
-      sha256Hex(Buffer.concat([Buffer.from('keysmith/kek-id/v1'), Buffer.alloc(32)])).slice(0, 16),
-    );
+    assert.equal(new EnvelopeCipher(Buffer.alloc(32)).keyId, sha256Hex(Buffer.concat([Buffer.from('keysmith/kek-id/v1'), Buffer.alloc(32)])).slice(0, 16));
   });
 
   it('round-trips, including empty plaintext, with a fresh DEK and IV each time', () => {
@@ -183,12 +183,15 @@ describe('envelope', () => {
   it('fails with a different master key, saying so', () => {
     const sealed = cipher.seal(secret, context);
     const other = new EnvelopeCipher(randomBytes(32));
-    assert.throws(() => other.open(sealed, context), (error: Error) => {
-      assert.ok(error instanceof EnvelopeError);
-      assert.match(error.message, /master key .* does not match the one the data was sealed with/);
-      assert.ok(!error.message.includes(key.toString('hex')) && !error.message.includes(key.toString('base64url')));
-      return true;
-    });
+    assert.throws(
+      () => other.open(sealed, context),
+      (error: Error) => {
+        assert.ok(error instanceof EnvelopeError);
+        assert.match(error.message, /master key .* does not match the one the data was sealed with/);
+        assert.ok(!error.message.includes(key.toString('hex')) && !error.message.includes(key.toString('base64url')));
+        return true;
+      },
+    );
   });
 
   it('fails on tampering anywhere and on malformed input', () => {
@@ -203,7 +206,15 @@ describe('envelope', () => {
         assert.throws(() => cipher.open(tampered, context), EnvelopeError, `part ${index} byte ${position}`);
       }
     }
-    for (const bad of ['', 'ksenv1', sealed.replace('ksenv1', 'ksenv2'), `${sealed}.`, sealed.slice(0, -1), `${sealed}A`, sealed.replace(/\.([^.]*)$/, '.+$1')]) {
+    for (const bad of [
+      '',
+      'ksenv1',
+      sealed.replace('ksenv1', 'ksenv2'),
+      `${sealed}.`,
+      sealed.slice(0, -1),
+      `${sealed}A`,
+      sealed.replace(/\.([^.]*)$/, '.+$1'),
+    ]) {
       assert.throws(() => cipher.open(bad, context), EnvelopeError, bad);
     }
   });

@@ -2,22 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { base58Encode } from '../../src/crypto/base58.js';
-import {
-  buildIssuedKey,
-  checksumMatches,
-  classifyCredential,
-  computeChecksum,
-  ISSUED_KEY_PATTERN,
-  parseIssuedKey,
-} from '../../src/keys/key-format.js';
+import { buildIssuedKey, checksumMatches, classifyCredential, computeChecksum, ISSUED_KEY_PATTERN, parseIssuedKey } from '../../src/keys/key-format.js';
 
 const SECRET = Buffer.from('keysmith-test-vector-secret-0123456789abcdef');
 const TIMESTAMP = 1767225600;
 const KEY_ID = '0b3f6a2e-8f1c-4d2a-9b7e-3c5d6e7f8a9b';
 // Fixed vector, computed once and cross-checked with an independent Python implementation
 // (int→base58 + hmac.new). If this changes, every key already issued stops verifying.
-const VECTOR =
-  'ks_ak_v1_Qixkm4LLsreXThDhSyfTCXD1q3AjfmF1r9h7uaGK28gXehtU5BVyScwgxSrT7MjX_FF5dYiSS7pHWqj9yo9s7ZJFNycB1yMsA7ZtNw4PunMV3';
+const VECTOR = 'ks_ak_v1_Qixkm4LLsreXThDhSyfTCXD1q3AjfmF1r9h7uaGK28gXehtU5BVyScwgxSrT7MjX_FF5dYiSS7pHWqj9yo9s7ZJFNycB1yMsA7ZtNw4PunMV3';
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
 function verifies(credential: string, secrets: readonly Buffer[] = [SECRET]): boolean {

@@ -35,7 +35,13 @@ export function registerErrorHandling(app: FastifyInstance, routeTable: { allowe
     const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (mapped) {
       const message =
-        mapped === 'MALFORMED_JSON' ? 'The request body is not valid JSON.' : mapped === 'PAYLOAD_TOO_LARGE' ? 'The request body is too large.' : mapped === 'UNSUPPORTED_MEDIA_TYPE' ? 'The request body must be application/json.' : 'Malformed request.';
+        mapped === 'MALFORMED_JSON'
+          ? 'The request body is not valid JSON.'
+          : mapped === 'PAYLOAD_TOO_LARGE'
+            ? 'The request body is too large.'
+            : mapped === 'UNSUPPORTED_MEDIA_TYPE'
+              ? 'The request body must be application/json.'
+              : 'Malformed request.';
       return reply.code(mapped === 'PAYLOAD_TOO_LARGE' ? 413 : mapped === 'UNSUPPORTED_MEDIA_TYPE' ? 415 : 400).send(aip193(mapped, message));
     }
     if (error instanceof StoreUnavailable) {

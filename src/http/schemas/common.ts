@@ -36,10 +36,7 @@ export const RateLimitPolicySchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const IpRestrictionSchema = Type.Object(
-  { allowed_cidrs: Type.Optional(Type.Array(Text(64), { maxItems: 100 })) },
-  { additionalProperties: false },
-);
+export const IpRestrictionSchema = Type.Object({ allowed_cidrs: Type.Optional(Type.Array(Text(64), { maxItems: 100 })) }, { additionalProperties: false });
 
 export const Timestamp = Type.String({ format: 'date-time' });
 

@@ -46,7 +46,4 @@ export const BatchImportResponse = Type.Object({
 
 export const ListImportedResponse = Type.Object({ imported_api_keys: Type.Array(ImportedApiKeySchema), next_page_token: Type.String() });
 
-export const UpdateImportedRequest = Type.Union([
-  Type.Object({ imported_api_key: UpdateResource }, { additionalProperties: false }),
-  UpdateResource,
-]);
+export const UpdateImportedRequest = Type.Union([Type.Object({ imported_api_key: UpdateResource }, { additionalProperties: false }), UpdateResource]);

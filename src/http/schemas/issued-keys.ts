@@ -37,10 +37,7 @@ const updatable = {
   revocation_description: Type.Optional(Type.String({ maxLength: 500 })),
 };
 export const UpdateResource = Type.Object(updatable, { additionalProperties: false });
-export const UpdateRequest = Type.Union([
-  Type.Object({ issued_api_key: UpdateResource }, { additionalProperties: false }),
-  UpdateResource,
-]);
+export const UpdateRequest = Type.Union([Type.Object({ issued_api_key: UpdateResource }, { additionalProperties: false }), UpdateResource]);
 
 export const RotateRequest = Type.Object(
   {
@@ -59,10 +56,7 @@ export const RotateResponse = Type.Object({
   old_issued_api_key: IssuedApiKeySchema,
 });
 
-export const RevokeRequest = Type.Object(
-  { reason: Type.Optional(RevocationReason), description: Type.Optional(Text(500)) },
-  { additionalProperties: false },
-);
+export const RevokeRequest = Type.Object({ reason: Type.Optional(RevocationReason), description: Type.Optional(Text(500)) }, { additionalProperties: false });
 
 export const KeyIdParams = Type.Object({ key_id: Type.String({ maxLength: 128 }) });
 
@@ -76,7 +70,4 @@ export const ListQuery = Type.Object(
 );
 export const ListIssuedResponse = Type.Object({ issued_api_keys: Type.Array(IssuedApiKeySchema), next_page_token: Type.String() });
 
-export const UpdateMaskQuery = Type.Object(
-  { update_mask: Type.Optional(Type.String({ maxLength: 256 })) },
-  { additionalProperties: false },
-);
+export const UpdateMaskQuery = Type.Object({ update_mask: Type.Optional(Type.String({ maxLength: 256 })) }, { additionalProperties: false });

@@ -63,9 +63,7 @@ export const RotateHmacRequest = Type.Object(
   { additionalProperties: false, description: 'retired_ttl: how long the retired secret keeps verifying; absent = until removed.' },
 );
 export const HmacSecretsResponse = Type.Object({
-  hmac_secrets: Type.Array(
-    Type.Object({ id: Type.String(), state: Type.String(), create_time: Timestamp, expire_time: Type.Optional(Timestamp) }),
-  ),
+  hmac_secrets: Type.Array(Type.Object({ id: Type.String(), state: Type.String(), create_time: Timestamp, expire_time: Type.Optional(Timestamp) })),
 });
 
 export const RotateSigningRequest = Type.Object(

@@ -36,9 +36,7 @@ export function openDialect(dsn: string): SqlDialect {
       throw new DsnError(`invalid database DSN ${redactDsn(dsn)}: percent-encode reserved characters (@ : / ? #) in the user name and password`);
     throw e;
   }
-  throw new DsnError(
-    `unsupported database DSN ${redactDsn(dsn)}: the scheme must be sqlite://, postgres:// (postgresql://, cockroach://) or mysql://`,
-  );
+  throw new DsnError(`unsupported database DSN ${redactDsn(dsn)}: the scheme must be sqlite://, postgres:// (postgresql://, cockroach://) or mysql://`);
 }
 
 export interface SqlStore extends Store {
@@ -65,7 +63,13 @@ export function createSqlStore(dialect: SqlDialect): SqlStore {
         throw t instanceof Error && t !== e ? t : new StoreUnavailable(e);
       }
     },
-    migrator: () => new Migrator({ db: dialect.db, provider: migrationProvider, migrationTableName: 'keysmith_migrations', migrationLockTableName: 'keysmith_migrations_lock' }),
+    migrator: () =>
+      new Migrator({
+        db: dialect.db,
+        provider: migrationProvider,
+        migrationTableName: 'keysmith_migrations',
+        migrationLockTableName: 'keysmith_migrations_lock',
+      }),
     close: () => dialect.close(),
   };
 }

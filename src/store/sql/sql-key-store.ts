@@ -20,9 +20,25 @@ export interface HotQueries {
 export function compileHotQueries(dialect: SqlDialect): HotQueries {
   const base = () => dialect.db.selectFrom('api_keys').select(KEY_COLUMNS).where('project_id', '=', '?');
   const template = keyToRow('?', {
-    keyId: '?', kind: 'issued', name: '', actorId: null, scopes: [], metadata: {}, status: 'active', visibility: 'secret', tokenPrefix: null,
-    lookupHash: null, createdAt: 0, updatedAt: 0, expiresAt: null, lastUsedAt: null, rateLimit: null, allowedCidrs: [],
-    revocationReason: null, revocationDescription: null, requestId: null,
+    keyId: '?',
+    kind: 'issued',
+    name: '',
+    actorId: null,
+    scopes: [],
+    metadata: {},
+    status: 'active',
+    visibility: 'secret',
+    tokenPrefix: null,
+    lookupHash: null,
+    createdAt: 0,
+    updatedAt: 0,
+    expiresAt: null,
+    lastUsedAt: null,
+    rateLimit: null,
+    allowedCidrs: [],
+    revocationReason: null,
+    revocationDescription: null,
+    requestId: null,
   });
   return {
     insertOne: dialect.db.insertInto('api_keys').values(template).compile(),
@@ -126,14 +142,22 @@ export class SqlKeyStore implements KeyStore {
             .set({ active_keys: current + allowed })
             .where('project_id', '=', this.projectId)
             .execute();
-        else await trx.insertInto('project_usage').values({ project_id: this.projectId, active_keys: current + allowed }).execute();
+        else
+          await trx
+            .insertInto('project_usage')
+            .values({ project_id: this.projectId, active_keys: current + allowed })
+            .execute();
         const rows = records.slice(0, allowed).map((r) => keyToRow(this.projectId, r));
         if (this.dialect.capabilities.inProcess) {
           // One cached prepared statement per row, on the transaction's (only) connection.
           for (const row of rows) await this.dialect.fastQuery({ ...this.hot.insertOne, parameters: Object.values(row) });
         } else {
           // 22 columns per row: 200 rows per statement stays under PostgreSQL's and MySQL's parameter limits.
-          for (let i = 0; i < rows.length; i += 200) await trx.insertInto('api_keys').values(rows.slice(i, i + 200)).execute();
+          for (let i = 0; i < rows.length; i += 200)
+            await trx
+              .insertInto('api_keys')
+              .values(rows.slice(i, i + 200))
+              .execute();
         }
         return allowed;
       }),
@@ -212,7 +236,10 @@ export class SqlKeyStore implements KeyStore {
           // the migration) is repaired from the keys themselves.
           const count = await this.countActive(trx);
           if (maxActive != null && count >= maxActive) throw new QuotaExceeded(maxActive, count);
-          await trx.insertInto('project_usage').values({ project_id: this.projectId, active_keys: count + 1 }).execute();
+          await trx
+            .insertInto('project_usage')
+            .values({ project_id: this.projectId, active_keys: count + 1 })
+            .execute();
         }
         await trx.insertInto('api_keys').values(keyToRow(this.projectId, record)).execute();
       }),

@@ -69,18 +69,18 @@ export class SqlProjectStore implements ProjectStore {
     return this.run(() =>
       this.dialect.db.transaction().execute(async (trx) => {
         await trx
-        .insertInto('projects')
-        .values({
-          id: p.id,
-          slug: p.slug,
-          name: p.name,
-          plan: p.plan,
-          api_keys_enabled: p.apiKeysEnabled ? 1 : 0,
-          settings: JSON.stringify(p.settings),
-          created_at: p.createdAt,
-          updated_at: p.updatedAt,
-        })
-        .execute();
+          .insertInto('projects')
+          .values({
+            id: p.id,
+            slug: p.slug,
+            name: p.name,
+            plan: p.plan,
+            api_keys_enabled: p.apiKeysEnabled ? 1 : 0,
+            settings: JSON.stringify(p.settings),
+            created_at: p.createdAt,
+            updated_at: p.updatedAt,
+          })
+          .execute();
         await trx.insertInto('project_usage').values({ project_id: p.id, active_keys: 0 }).execute();
       }),
     );
@@ -133,7 +133,11 @@ export class SqlProjectStore implements ProjectStore {
     return this.run(() =>
       this.dialect.db.transaction().execute(async (trx) => {
         await trx.deleteFrom('project_domains').where('project_id', '=', id).execute();
-        if (domains.length) await trx.insertInto('project_domains').values(domains.map((d) => ({ domain: d.toLowerCase(), project_id: id }))).execute();
+        if (domains.length)
+          await trx
+            .insertInto('project_domains')
+            .values(domains.map((d) => ({ domain: d.toLowerCase(), project_id: id })))
+            .execute();
       }),
     );
   }
@@ -162,7 +166,10 @@ export class SqlProjectStore implements ProjectStore {
           .where('api_keys_enabled', '=', 0)
           .executeTakeFirst();
         if (Number(res.numUpdatedRows) !== 1) return false;
-        await trx.insertInto('project_secrets').values(secrets.map((s) => secretRow(id, s))).execute();
+        await trx
+          .insertInto('project_secrets')
+          .values(secrets.map((s) => secretRow(id, s)))
+          .execute();
         return true;
       }),
     );
@@ -170,7 +177,11 @@ export class SqlProjectStore implements ProjectStore {
 
   updateSettings(id: string, settings: Record<string, unknown>, now: number) {
     return this.run(async () => {
-      await this.dialect.db.updateTable('projects').set({ settings: JSON.stringify(settings), updated_at: now }).where('id', '=', id).execute();
+      await this.dialect.db
+        .updateTable('projects')
+        .set({ settings: JSON.stringify(settings), updated_at: now })
+        .where('id', '=', id)
+        .execute();
     });
   }
 
@@ -191,7 +202,11 @@ export class SqlProjectStore implements ProjectStore {
     return this.run(() =>
       this.dialect.db.transaction().execute(async (trx) => {
         await trx.deleteFrom('project_secrets').where('project_id', '=', id).where('kind', '=', kind).execute();
-        if (secrets.length) await trx.insertInto('project_secrets').values(secrets.map((s) => secretRow(id, s))).execute();
+        if (secrets.length)
+          await trx
+            .insertInto('project_secrets')
+            .values(secrets.map((s) => secretRow(id, s)))
+            .execute();
       }),
     );
   }

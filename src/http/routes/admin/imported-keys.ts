@@ -14,7 +14,14 @@ import type { Permission } from '../../../tenancy/permissions.js';
 import { pathKeyId } from '../../key-id.js';
 import { auditRequest } from '../../operator.js';
 import { ErrorSchema } from '../../schemas/common.js';
-import { BatchImportRequest, BatchImportResponse, ImportedApiKeySchema, ImportRequest, ListImportedResponse, UpdateImportedRequest } from '../../schemas/imported-keys.js';
+import {
+  BatchImportRequest,
+  BatchImportResponse,
+  ImportedApiKeySchema,
+  ImportRequest,
+  ListImportedResponse,
+  UpdateImportedRequest,
+} from '../../schemas/imported-keys.js';
 import { KeyIdParams, ListQuery, RevokeRequest, UpdateMaskQuery } from '../../schemas/issued-keys.js';
 import { tenantOf } from '../../tenant.js';
 import { pageSizeOf } from '../../page-size.js';
@@ -83,7 +90,10 @@ export function registerImportedKeyRoutes(app: FastifyInstance, deps: ImportedKe
       const created = results.filter((r) => 'key' in r && !r.replayed).map((r) => ('key' in r ? r.key.keyId : ''));
       const success = results.filter((r) => 'key' in r).length;
       if (created.length)
-        await auditRequest(audit, request, ctx.id, { action: 'key.batch_import', details: { imported: created.length, failed: results.length - success, key_ids: created } });
+        await auditRequest(audit, request, ctx.id, {
+          action: 'key.batch_import',
+          details: { imported: created.length, failed: results.length - success, key_ids: created },
+        });
       if (success === 0) throw dominantError(results, ctx, await deps.projects.activeKeys(ctx.id));
       return {
         results: results.map((r) =>
@@ -99,12 +109,20 @@ export function registerImportedKeyRoutes(app: FastifyInstance, deps: ImportedKe
 
   app.get<{ Querystring: { page_size?: string; page_token?: string; filter?: string } }>(
     BASE,
-    { schema: { operationId: 'adminListImportedApiKeys', tags, querystring: ListQuery, response: { 200: ListImportedResponse, ...errors } }, onRequest: guard('read') },
+    {
+      schema: { operationId: 'adminListImportedApiKeys', tags, querystring: ListQuery, response: { 200: ListImportedResponse, ...errors } },
+      onRequest: guard('read'),
+    },
     async (request) => {
       const { ctx, keys: store } = tenantOf(request);
       const q = request.query;
       const filterText = q.filter ?? '';
-      const page = await keys.list(ctx, store, { pageSize: pageSizeOf(q.page_size), pageToken: q.page_token || undefined, filterText, filter: parseFilter(filterText) });
+      const page = await keys.list(ctx, store, {
+        pageSize: pageSizeOf(q.page_size),
+        pageToken: q.page_token || undefined,
+        filterText,
+        filter: parseFilter(filterText),
+      });
       const now = clock.now();
       return { imported_api_keys: page.keys.map((k) => toApiKey(k, now)), next_page_token: page.nextPageToken };
     },
@@ -112,7 +130,10 @@ export function registerImportedKeyRoutes(app: FastifyInstance, deps: ImportedKe
 
   app.get<{ Params: { key_id: string } }>(
     `${BASE}/:key_id(^[^:/]+)`,
-    { schema: { operationId: 'adminGetImportedApiKey', tags, params: KeyIdParams, response: { 200: ImportedApiKeySchema, ...errors } }, onRequest: guard('read') },
+    {
+      schema: { operationId: 'adminGetImportedApiKey', tags, params: KeyIdParams, response: { 200: ImportedApiKeySchema, ...errors } },
+      onRequest: guard('read'),
+    },
     async (request) => toApiKey(await keys.get(tenantOf(request).keys, pathKeyId(request.params.key_id)), clock.now()),
   );
 
@@ -141,7 +162,10 @@ export function registerImportedKeyRoutes(app: FastifyInstance, deps: ImportedKe
 
   app.delete<{ Params: { key_id: string } }>(
     `${BASE}/:key_id(^[^:/]+)`,
-    { schema: { operationId: 'adminDeleteImportedApiKey', tags, params: KeyIdParams, response: { 204: { type: 'null' }, ...errors } }, onRequest: guard('admin') },
+    {
+      schema: { operationId: 'adminDeleteImportedApiKey', tags, params: KeyIdParams, response: { 204: { type: 'null' }, ...errors } },
+      onRequest: guard('admin'),
+    },
     async (request, reply) => {
       const { ctx, keys: store } = tenantOf(request);
       const keyId = pathKeyId(request.params.key_id);
@@ -153,7 +177,10 @@ export function registerImportedKeyRoutes(app: FastifyInstance, deps: ImportedKe
 
   app.post<{ Params: { key_id: string }; Body: { reason?: string; description?: string } }>(
     `${BASE}/:key_id(^[^:/]+)::revoke`,
-    { schema: { operationId: 'adminRevokeImportedApiKey', tags, params: KeyIdParams, body: RevokeRequest, response: { 204: { type: 'null' }, ...errors } }, onRequest: guard('admin') },
+    {
+      schema: { operationId: 'adminRevokeImportedApiKey', tags, params: KeyIdParams, body: RevokeRequest, response: { 204: { type: 'null' }, ...errors } },
+      onRequest: guard('admin'),
+    },
     async (request, reply) => {
       const { ctx, keys: store } = tenantOf(request);
       const keyId = pathKeyId(request.params.key_id);

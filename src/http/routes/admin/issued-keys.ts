@@ -79,7 +79,10 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
 
   app.get<{ Querystring: { page_size?: string; page_token?: string; filter?: string } }>(
     BASE,
-    { schema: { operationId: 'adminListIssuedApiKeys', tags, querystring: ListQuery, response: { 200: ListIssuedResponse, ...errors } }, onRequest: guard('read') },
+    {
+      schema: { operationId: 'adminListIssuedApiKeys', tags, querystring: ListQuery, response: { 200: ListIssuedResponse, ...errors } },
+      onRequest: guard('read'),
+    },
     async (request) => {
       const { ctx, keys: store } = tenantOf(request);
       const q = request.query;
@@ -103,7 +106,14 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
   app.patch<{ Params: { key_id: string }; Querystring: { update_mask?: string } }>(
     `${BASE}/:key_id(^[^:/]+)`,
     {
-      schema: { operationId: 'adminUpdateIssuedApiKey', tags, params: KeyIdParams, querystring: UpdateMaskQuery, body: UpdateRequest, response: { 200: IssuedApiKeySchema, ...errors } },
+      schema: {
+        operationId: 'adminUpdateIssuedApiKey',
+        tags,
+        params: KeyIdParams,
+        querystring: UpdateMaskQuery,
+        body: UpdateRequest,
+        response: { 200: IssuedApiKeySchema, ...errors },
+      },
       onRequest: guard('admin'),
     },
     async (request) => {
@@ -118,7 +128,10 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
 
   app.post<{ Params: { key_id: string }; Body: IssueBody }>(
     `${BASE}/:key_id(^[^:/]+)::rotate`,
-    { schema: { operationId: 'adminRotateIssuedApiKey', tags, params: KeyIdParams, body: RotateRequest, response: { 201: RotateResponse, ...errors } }, onRequest: guard('admin') },
+    {
+      schema: { operationId: 'adminRotateIssuedApiKey', tags, params: KeyIdParams, body: RotateRequest, response: { 201: RotateResponse, ...errors } },
+      onRequest: guard('admin'),
+    },
     async (request, reply) => {
       const { ctx, keys: store } = tenantOf(request);
       const b = request.body;
@@ -141,7 +154,10 @@ export function registerIssuedKeyRoutes(app: FastifyInstance, deps: IssuedKeyRou
     schema: { operationId, tags, params: KeyIdParams, body: RevokeRequest, response: { 204: { type: 'null', description: 'Revoked.' }, ...errors } },
     onRequest: guard('admin'),
   });
-  const revokeHandler = async (request: { params: { key_id: string }; body: { reason?: string; description?: string } } & Parameters<typeof tenantOf>[0], reply: { code(n: number): { send(): unknown } }) => {
+  const revokeHandler = async (
+    request: { params: { key_id: string }; body: { reason?: string; description?: string } } & Parameters<typeof tenantOf>[0],
+    reply: { code(n: number): { send(): unknown } },
+  ) => {
     const { ctx, keys: store } = tenantOf(request);
     const body = request.body ?? {};
     const keyId = pathKeyId(request.params.key_id);

@@ -83,7 +83,10 @@ export function registerConfigRoutes(app: FastifyInstance, deps: OperatorRouteDe
 
   app.get(
     `${PROJECT_PATH}/signingKeys`,
-    { schema: { operationId: 'operatorListSigningKeys', tags, security, params: ProjectRef, response: { 200: SigningKeysResponse, ...errors } }, onRequest: guard },
+    {
+      schema: { operationId: 'operatorListSigningKeys', tags, security, params: ProjectRef, response: { 200: SigningKeysResponse, ...errors } },
+      onRequest: guard,
+    },
     async (request) => ({ signing_keys: await signingKeys(projectOf(request).id) }),
   );
 

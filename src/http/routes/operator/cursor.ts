@@ -1,7 +1,6 @@
 import { openToken, sealToken } from '../../../crypto/sealed-token.js';
 import { AppError } from '../../../errors/app-error.js';
 
-
 /**
  * Opaque keyset cursors of the operator lists (projects, tokens' audit events): AES-GCM under a key
  * derived from the master key, with the list (and project) as associated data — so a token is bound

@@ -38,7 +38,10 @@ export function registerProjectRoutes(app: FastifyInstance, deps: OperatorRouteD
 
   app.post<{ Body: { slug: string; name?: string; plan?: string; custom_domains?: string[]; enable_api_keys?: boolean } }>(
     OPERATOR_BASE,
-    { schema: { operationId: 'operatorCreateProject', tags, security, body: CreateProjectRequest, response: { 201: ProjectSchema, ...errors } }, onRequest: guard },
+    {
+      schema: { operationId: 'operatorCreateProject', tags, security, body: CreateProjectRequest, response: { 201: ProjectSchema, ...errors } },
+      onRequest: guard,
+    },
     async (request, reply) => {
       const b = request.body;
       // Check the domains before creating anything, so a bad domain leaves no half-made project.
@@ -63,7 +66,10 @@ export function registerProjectRoutes(app: FastifyInstance, deps: OperatorRouteD
 
   app.get<{ Querystring: { page_size?: string; page_token?: string } }>(
     OPERATOR_BASE,
-    { schema: { operationId: 'operatorListProjects', tags, security, querystring: PageQuery, response: { 200: ListProjectsResponse, ...errors } }, onRequest: guard },
+    {
+      schema: { operationId: 'operatorListProjects', tags, security, querystring: PageQuery, response: { 200: ListProjectsResponse, ...errors } },
+      onRequest: guard,
+    },
     async (request) => {
       const size = pageSizeOf(request.query.page_size);
       const after = request.query.page_token ? cursors.decode('projects', request.query.page_token) : undefined;
@@ -85,7 +91,14 @@ export function registerProjectRoutes(app: FastifyInstance, deps: OperatorRouteD
   app.patch<{ Body: { name?: string; plan?: string; custom_domains?: string[] } }>(
     PROJECT_PATH,
     {
-      schema: { operationId: 'operatorUpdateProject', tags, security, params: ProjectRef, body: UpdateProjectRequest, response: { 200: ProjectSchema, ...errors } },
+      schema: {
+        operationId: 'operatorUpdateProject',
+        tags,
+        security,
+        params: ProjectRef,
+        body: UpdateProjectRequest,
+        response: { 200: ProjectSchema, ...errors },
+      },
       onRequest: guard,
     },
     async (request) => {
@@ -130,9 +143,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: OperatorRouteD
       return {
         project: await view(await projects.get(p.id)),
         changed,
-        message: changed
-          ? 'API keys enabled: the HMAC secret and the JWT signing key were generated.'
-          : 'API keys were already enabled; nothing changed.',
+        message: changed ? 'API keys enabled: the HMAC secret and the JWT signing key were generated.' : 'API keys were already enabled; nothing changed.',
       };
     },
   );

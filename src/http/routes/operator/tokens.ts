@@ -20,7 +20,14 @@ export function registerTokenRoutes(app: FastifyInstance, deps: OperatorRouteDep
   app.post<{ Body: { name: string; permissions: Permission[]; ttl?: string } }>(
     `${PROJECT_PATH}/tokens`,
     {
-      schema: { operationId: 'operatorCreateToken', tags, security, params: ProjectRef, body: CreateTokenRequest, response: { 201: CreateTokenResponse, ...errors } },
+      schema: {
+        operationId: 'operatorCreateToken',
+        tags,
+        security,
+        params: ProjectRef,
+        body: CreateTokenRequest,
+        response: { 201: CreateTokenResponse, ...errors },
+      },
       onRequest: guard,
     },
     async (request, reply) => {
@@ -49,7 +56,10 @@ export function registerTokenRoutes(app: FastifyInstance, deps: OperatorRouteDep
 
   app.post<{ Params: { project: string; token_id: string } }>(
     `${PROJECT_PATH}/tokens/:token_id(^[^:/]+)::revoke`,
-    { schema: { operationId: 'operatorRevokeToken', tags, security, params: ProjectTokenRef, response: { 204: { type: 'null' }, ...errors } }, onRequest: guard },
+    {
+      schema: { operationId: 'operatorRevokeToken', tags, security, params: ProjectTokenRef, response: { 204: { type: 'null' }, ...errors } },
+      onRequest: guard,
+    },
     async (request, reply) => {
       const p = projectOf(request);
       const tokenId = request.params.token_id.toLowerCase();

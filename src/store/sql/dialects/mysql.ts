@@ -60,7 +60,10 @@ function translate(error: unknown): unknown {
   if (e.errno === 3024 || e.errno === 1205 || e.code === 'PROTOCOL_SEQUENCE_TIMEOUT') return new StoreTimeout(error);
   if (
     ['ECONNREFUSED', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'EPIPE', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN'].includes(e.code ?? '') ||
-    e.errno === 2002 || e.errno === 2003 || e.errno === 2006 || e.errno === 2013
+    e.errno === 2002 ||
+    e.errno === 2003 ||
+    e.errno === 2006 ||
+    e.errno === 2013
   )
     return new StoreUnavailable(error);
   return error;

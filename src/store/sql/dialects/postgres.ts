@@ -67,7 +67,8 @@ function translate(error: unknown): unknown {
   if (e.code === '57014') return new StoreTimeout(error);
   const msg = e.message ?? '';
   if (
-    (typeof e.code === 'string' && (/^08/.test(e.code) || /^57P0/.test(e.code) || e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'ETIMEDOUT')) ||
+    (typeof e.code === 'string' &&
+      (/^08/.test(e.code) || /^57P0/.test(e.code) || e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'ETIMEDOUT')) ||
     /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(msg)
   )
     return new StoreUnavailable(error);

@@ -44,7 +44,9 @@ export function openSqlite(dsn: string): SqlDialect {
         statements.set(query.sql, stmt);
       }
       try {
-        return stmt.reader ? (stmt.all(...(query.parameters as unknown[])) as R[]) : (stmt.run(...(query.parameters as unknown[])), []);
+        if (stmt.reader) return stmt.all(...(query.parameters as unknown[])) as R[];
+        stmt.run(...(query.parameters as unknown[]));
+        return [];
       } catch (e) {
         throw translate(e);
       }
