@@ -21,6 +21,10 @@ export interface KeyReader {
    * hash first, then a legacy digest). When both exist the first hash wins.
    */
   getByAnyLookupHash(hashes: readonly [string, string]): Promise<KeyRecord | undefined>;
+  /** Batch verify: the keys with these ids (any kind), one query. */
+  getManyByIds(keyIds: readonly string[]): Promise<KeyRecord[]>;
+  /** Batch verify: the keys with any of these lookup hashes, one query. */
+  getManyByLookupHashes(hashes: readonly string[]): Promise<KeyRecord[]>;
 }
 
 /** Upgrades a legacy (plain SHA-256) lookup hash to the tenant-bound form after a successful verify. */

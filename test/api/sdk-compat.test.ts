@@ -187,6 +187,17 @@ describe('Ory SDK (@ory/client-fetch) compatibility', () => {
     assert.equal(v.key_id, undefined, 'no key_id without proof of possession');
   });
 
+  it('adminBatchVerifyApiKeys: results in request order', async () => {
+    const res = await api.adminBatchVerifyApiKeys({
+      batchVerifyApiKeysRequest: { requests: [{ credential: 'nope' }, { credential: secret }, { credential: '' }] },
+    });
+    assert.equal(res.results?.length, 3);
+    assert.equal(res.results?.[0].error_code, 'VERIFICATION_ERROR_NOT_FOUND');
+    assert.equal(res.results?.[1].is_valid, true);
+    assert.equal(res.results?.[1].key_id, keyId);
+    assert.equal(res.results?.[2].error_code, 'VERIFICATION_ERROR_INVALID_FORMAT');
+  });
+
   let rotatedSecret = '';
   let rotatedId = '';
   it('rotates: the new secret verifies, the old one is REVOKED with reason SUPERSEDED', async () => {

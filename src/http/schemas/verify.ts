@@ -19,3 +19,9 @@ export const VerifyResponse = Type.Object({
   error_code: Type.Optional(Type.String()),
   error_message: Type.Optional(Type.String()),
 });
+
+export const BatchVerifyRequest = Type.Object(
+  { requests: Type.Array(VerifyRequest, { minItems: 1, maxItems: 100, description: '1–100 credentials; results come back in the same order.' }) },
+  { additionalProperties: false },
+);
+export const BatchVerifyResponse = Type.Object({ results: Type.Array(VerifyResponse) });

@@ -85,6 +85,32 @@ export class SqlKeyStore implements KeyStore {
     return rowToKey(row);
   }
 
+  getManyByIds(keyIds: readonly string[]): Promise<KeyRecord[]> {
+    if (!keyIds.length) return Promise.resolve([]);
+    return this.run(async () => {
+      const rows = await this.db
+        .selectFrom('api_keys')
+        .select(KEY_COLUMNS)
+        .where('project_id', '=', this.projectId)
+        .where('key_id', 'in', [...keyIds])
+        .execute();
+      return rows.map(rowToKey);
+    });
+  }
+
+  getManyByLookupHashes(hashes: readonly string[]): Promise<KeyRecord[]> {
+    if (!hashes.length) return Promise.resolve([]);
+    return this.run(async () => {
+      const rows = await this.db
+        .selectFrom('api_keys')
+        .select(KEY_COLUMNS)
+        .where('project_id', '=', this.projectId)
+        .where('lookup_hash', 'in', [...hashes])
+        .execute();
+      return rows.map(rowToKey);
+    });
+  }
+
   upgradeLookupHash(keyId: string, from: string, to: string): Promise<void> {
     return this.run(async () => {
       await this.db

@@ -6,7 +6,7 @@ import type { VerifyPipeline } from '../../../verify/pipeline.js';
 import { clientIp } from '../../../verify/client-ip.js';
 import { toVerifyResponse } from '../../../verify/verify-view.js';
 import { ErrorSchema } from '../../schemas/common.js';
-import { VerifyRequest, VerifyResponse } from '../../schemas/verify.js';
+import { BatchVerifyRequest, BatchVerifyResponse, VerifyRequest, VerifyResponse } from '../../schemas/verify.js';
 import { tenantOf } from '../../tenant.js';
 
 export interface VerifyRouteDeps {
@@ -31,6 +31,32 @@ export function registerVerifyRoutes(app: FastifyInstance, deps: VerifyRouteDeps
       // Aggregated in memory, flushed once a minute: a flood of bad credentials costs no writes here.
       if (!outcome.valid && outcome.error) deps.audit.verificationFailed(ctx.id, outcome.error, outcome.key?.keyId ?? null);
       return toVerifyResponse(outcome, ctx.issuer, deps.clock.now());
+    },
+  );
+
+  app.post<{ Body: { requests: { credential: string }[] } }>(
+    '/v2alpha1/admin/apiKeys::batchVerify',
+    {
+      schema: {
+        operationId: 'adminBatchVerifyApiKeys',
+        tags: ['verification'],
+        body: BatchVerifyRequest,
+        response: { 200: BatchVerifyResponse, default: ErrorSchema },
+      },
+      onRequest: deps.guard('verify'),
+    },
+    async (request) => {
+      const { ctx, keys } = tenantOf(request);
+      const ip = clientIp(ctx.clientIpSource, ctx.trustedProxies, request.socket.remoteAddress, request.headers);
+      const outcomes = await deps.pipeline.verifyBatch(
+        ctx,
+        keys,
+        request.body.requests.map((r) => r.credential),
+        ip,
+      );
+      const now = deps.clock.now();
+      for (const o of outcomes) if (!o.valid && o.error) deps.audit.verificationFailed(ctx.id, o.error, o.key?.keyId ?? null);
+      return { results: outcomes.map((o) => toVerifyResponse(o, ctx.issuer, now)) };
     },
   );
 }
