@@ -15,6 +15,8 @@ import { createSqlStore, migrateUp, migrationState, openDialect, type SqlStore }
 import { redactDsn } from './store/sql/dialects/dialect.js';
 import { TokenService } from './tenancy/token-service.js';
 import { VerifyPipeline } from './verify/pipeline.js';
+import { DeriveService } from './tokens/derive-service.js';
+import { SelfRevocation } from './keys/self-revoke.js';
 import { AuditLog } from './audit/audit-log.js';
 import { AuditRetention } from './audit/audit-retention.js';
 import { OperatorAuth } from './tenancy/operator-auth.js';
@@ -92,6 +94,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const issuedKeys = new IssuedKeyService(clock, ids);
   const importedKeys = new ImportedKeyService(clock, ids);
   const pipeline = new VerifyPipeline(clock);
+  const derive = new DeriveService(pipeline, clock, ids);
+  const selfRevoke = new SelfRevocation(pipeline, { issued: issuedKeys, imported: importedKeys }, clock);
   const bootstrap = await bootstrapDefaultProject({ store, projects, tokens }, config.projects.default_slug, config.admin_token);
 
   const audit = new AuditLog(store.audit, clock, ids, logger);
@@ -111,6 +115,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     tokens,
     issuedKeys,
     importedKeys,
+    derive,
+    selfRevoke,
     pipeline,
     audit,
     operatorAuth: new OperatorAuth(config.operator_token),

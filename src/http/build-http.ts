@@ -4,6 +4,10 @@ import type { Logger } from 'pino';
 import type { IssuedKeyService } from '../keys/key-service.js';
 import type { ImportedKeyService } from '../keys/imported-key-service.js';
 import { registerImportedKeyRoutes } from './routes/admin/imported-keys.js';
+import { registerDeriveRoute } from './routes/admin/derive.js';
+import { registerSelfRevokeRoute } from './routes/public/self-revoke.js';
+import type { DeriveService } from '../tokens/derive-service.js';
+import type { SelfRevocation } from '../keys/self-revoke.js';
 import { registerRevokeAnyRoute } from './routes/admin/revoke-any.js';
 import type { ProjectService } from '../projects/project-service.js';
 import type { Clock } from '../shared/clock.js';
@@ -40,6 +44,8 @@ export interface HttpDeps {
   tokens: TokenService;
   issuedKeys: IssuedKeyService;
   importedKeys: ImportedKeyService;
+  derive: DeriveService;
+  selfRevoke: SelfRevocation;
   pipeline: VerifyPipeline;
   audit: AuditLog;
   operatorAuth: OperatorAuth;
@@ -115,6 +121,7 @@ export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<F
     registerImportedKeyRoutes(app, { keys: deps.importedKeys, projects: deps.projects, clock: deps.clock, audit: deps.audit, guard });
     registerRevokeAnyRoute(app, { lifecycles: { issued: deps.issuedKeys, imported: deps.importedKeys }, audit: deps.audit, guard });
     registerVerifyRoutes(app, { pipeline: deps.pipeline, clock: deps.clock, audit: deps.audit, guard });
+    registerDeriveRoute(app, { derive: deps.derive, audit: deps.audit, guard });
     const operator = {
       projects: deps.projects,
       audit: deps.audit,
@@ -128,6 +135,7 @@ export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<F
   }
   if (mode === 'all' || mode === 'public') {
     registerJwksRoutes(app, { tenants: deps.publicTenants, secrets: deps.projects.secrets, now: () => deps.clock.now() });
+    registerSelfRevokeRoute(app, { tenants: deps.publicTenants, projects: deps.projects, store: deps.store, selfRevoke: deps.selfRevoke, audit: deps.audit });
   }
   return app;
 }

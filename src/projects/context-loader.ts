@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import type { Plan, ProjectDefaults } from '../config/schema.js';
 import { deriveSubkey } from '../crypto/hmac.js';
 import { compileCidrs } from '../shared/ip.js';
@@ -35,6 +36,11 @@ export async function loadProjectContext(
       key: cipher.open(s.sealed, sealContext(project.id, 'hmac', s.secretId)),
       expiresAt: s.state === 'current' ? null : s.expiresAt,
     }));
+  const signingRecords = secrets.filter((s) => s.kind === 'signing' && s.publicJwk);
+  const currentSigning = signingRecords.find((s) => s.state === 'current');
+  const publicKeys = new Map(
+    signingRecords.map((s) => [s.secretId, { alg: s.algorithm, key: createPublicKey({ key: JSON.parse(s.publicJwk as string), format: 'jwk' }) }]),
+  );
   const p = settings.api_keys.prefix;
   return {
     id: project.id,
@@ -54,6 +60,24 @@ export async function loadProjectContext(
     clientIpSource: settings.client_ip.source,
     trustedProxies: settings.client_ip.trusted_proxies.length ? compileCidrs(settings.client_ip.trusted_proxies.map(asCidr)) : null,
     hmacSecrets,
+    signing: {
+      current: currentSigning
+        ? {
+            kid: currentSigning.secretId,
+            alg: currentSigning.algorithm,
+            key: createPrivateKey({
+              key: cipher.open(currentSigning.sealed, sealContext(project.id, 'signing', currentSigning.secretId)),
+              format: 'der',
+              type: 'pkcs8',
+            }),
+          }
+        : null,
+      publicKeys,
+    },
+    issuers: [
+      { value: settings.credentials.issuer, expiresAt: null },
+      ...settings.credentials.issuer_retired.map((r) => ({ value: r.value, expiresAt: r.expires_at ? Date.parse(r.expires_at) : null })),
+    ],
     pageTokenKeys: hmacSecrets.map((s) => deriveSubkey(s.key, PAGE_TOKEN_LABEL)),
   };
 }

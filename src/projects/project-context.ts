@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { BlockList } from 'node:net';
 import type { ClientIpSource, ProjectSettings } from './settings.js';
 
@@ -33,6 +34,13 @@ export interface ProjectContext {
   readonly trustedProxies: BlockList | null;
   /** Current secret first, then retired ones (possibly expired: use `hmacSecretsAt`). */
   readonly hmacSecrets: readonly HmacSecret[];
+  /** JWT signing: the current private key (never serialised) and every published public key by kid. */
+  readonly signing: {
+    readonly current: { readonly kid: string; readonly alg: string; readonly key: KeyObject } | null;
+    readonly publicKeys: ReadonlyMap<string, { readonly alg: string; readonly key: KeyObject }>;
+  };
+  /** Issuers whose tokens verify: the current one, then retired ones not yet expired (exclusive). */
+  readonly issuers: readonly { readonly value: string; readonly expiresAt: number | null }[];
   /** One page-token key per HMAC secret, same order. */
   readonly pageTokenKeys: readonly Buffer[];
 }

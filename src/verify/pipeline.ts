@@ -3,6 +3,7 @@ import { type IssuedKeyParts, routeCredential } from '../keys/key-format.js';
 import type { ProjectContext } from '../projects/project-context.js';
 import type { Clock } from '../shared/clock.js';
 import type { KeyReader, LegacyHashUpgrader } from '../store/ports.js';
+import { verifyDerivedJwt } from '../tokens/verify-jwt.js';
 import { checkRecord } from './check-record.js';
 import { IpAllowlist } from './ip-allowlist.js';
 import { importedKeyHash, legacyKeyHash } from './imported-hash.js';
@@ -39,7 +40,10 @@ export class VerifyPipeline {
     clientIp: string | null,
   ): Promise<VerifyOutcome[]> {
     const now = this.clock.now();
-    type Pending = { type: 'issued'; keyId: string } | { type: 'imported'; hashes: [string, string] };
+    type Pending =
+      | { type: 'issued'; keyId: string }
+      | { type: 'imported'; hashes: [string, string] }
+      | { type: 'derived_jwt'; pending: Promise<VerifyOutcome> };
     const pending: (Pending | VerifyOutcome)[] = credentials.map((credential) => {
       if (credential.length === 0) return fail('empty', 'VERIFICATION_ERROR_INVALID_FORMAT', MESSAGES.empty);
       const { type, issued } = routeCredential(credential, ctx.macaroonPrefixes);
@@ -51,6 +55,7 @@ export class VerifyPipeline {
         if (!isWellFormed(credential)) return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.notFound);
         return { type, hashes: [importedKeyHash(ctx.id, credential), legacyKeyHash(credential)] };
       }
+      if (type === 'derived_jwt') return { type, pending: verifyDerivedJwt(ctx, credential, now) };
       return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.derived);
     });
     const ids = new Set<string>();
@@ -63,7 +68,9 @@ export class VerifyPipeline {
       keys.getManyByIds([...ids]).then((rows) => new Map(rows.filter((k) => k.kind === 'issued').map((k) => [k.keyId, k]))),
       keys.getManyByLookupHashes([...hashes]).then((rows) => new Map(rows.map((k) => [k.lookupHash as string, k]))),
     ]);
-    return pending.map((p) => {
+    const jwts = await Promise.all(pending.map((p) => ('pending' in p ? p.pending : undefined)));
+    return pending.map((p, i) => {
+      if ('pending' in p) return this.checkIp(jwts[i] as VerifyOutcome, clientIp);
       if ('keyId' in p) return this.checkIp(checkRecord('issued', byId.get(p.keyId), now), clientIp);
       if (!('hashes' in p)) return p;
       const key = byHash.get(p.hashes[0]) ?? byHash.get(p.hashes[1]);
@@ -82,7 +89,12 @@ export class VerifyPipeline {
     return outcome;
   }
 
-  /** classify → prove possession → load the record → status → expiry. */
+  /** A derive parent: possession, record, status and expiry, fresh from the store — no IP check (the caller is a gateway). */
+  loadParent(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, credential: string): Promise<VerifyOutcome> {
+    return this.load(ctx, keys, credential);
+  }
+
+  /** classify → prove possession → load the record → status → expiry (derived JWTs: stateless). */
   private async load(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, credential: string): Promise<VerifyOutcome> {
     if (credential.length === 0) return fail('empty', 'VERIFICATION_ERROR_INVALID_FORMAT', MESSAGES.empty);
     const now = this.clock.now();
@@ -107,9 +119,10 @@ export class VerifyPipeline {
         if (outcome.valid && key?.lookupHash === legacy) void keys.upgradeLookupHash(key.keyId, legacy, tenantHash).catch(() => {});
         return outcome;
       }
+      case 'derived_jwt':
+        return verifyDerivedJwt(ctx, credential, now);
       default:
-        // Derived JWTs and macaroons are verified statelessly once derivation ships; until then no
-        // derived token can be valid for this project.
+        // Derived macaroons are not minted by this server yet: none can be valid for this project.
         return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.derived);
     }
   }

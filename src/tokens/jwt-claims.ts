@@ -1,0 +1,52 @@
+import { invalidArgument } from '../errors/app-error.js';
+
+/** Claim names Keysmith seals into derived tokens; a caller's custom claims may never set them (SPEC §1). */
+export const RESERVED_CLAIMS = new Set([
+  'jti',
+  'sub',
+  'iss',
+  'aud',
+  'iat',
+  'exp',
+  'nbf',
+  'nid',
+  'akid',
+  'pid',
+  'tty',
+  'oid',
+  'scp',
+  'scope',
+  'meta',
+  'vis',
+  'acl',
+  'act',
+]);
+export const CUSTOM_CLAIMS_MAX_BYTES = 4096;
+
+/** The caller's custom claims without reserved names; over 4 KB serialised → 400. */
+export function cleanCustomClaims(custom: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!custom) return {};
+  const size = Buffer.byteLength(JSON.stringify(custom));
+  if (size > CUSTOM_CLAIMS_MAX_BYTES)
+    throw invalidArgument(`custom_claims must be at most ${CUSTOM_CLAIMS_MAX_BYTES} bytes serialised (got ${size}).`, 'custom_claims');
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(custom)) if (!RESERVED_CLAIMS.has(k) && k !== '__proto__') out[k] = v;
+  return out;
+}
+
+/** The sealed claims of a derived token. */
+export interface DerivedClaims {
+  jti: string;
+  sub: string;
+  iss: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+  act: string;
+  scp: string[];
+  meta: Record<string, unknown>;
+  nid: string;
+  vis: 'secret' | 'public';
+  acl?: string[];
+  [custom: string]: unknown;
+}
