@@ -81,6 +81,17 @@ export class AdminClient {
     return this.#call('POST', '/v2alpha1/admin/apiKeys:verify', { credential });
   }
 
+  derive(body: { credential: string; ttl?: string; scopes?: string[]; custom_claims?: Record<string, unknown> }): Promise<{
+    token: { token: string; expire_time: string; scopes: string[]; claims: Record<string, unknown> };
+  }> {
+    return this.#call('POST', '/v2alpha1/admin/apiKeys:derive', { ...body, algorithm: 'TOKEN_ALGORITHM_JWT' });
+  }
+
+  /** Public endpoint: no token needed (the credential is the proof); sent without Authorization. */
+  selfRevoke(credential: string, reason: string): Promise<Record<string, never>> {
+    return this.#call('POST', '/v2alpha1/apiKeys:selfRevoke', { credential, reason }, { anonymous: true });
+  }
+
   /**
    * One `importedApiKeys:batchCreate` call (1–1000 items). Like every call here it does not retry;
    * `keys import` does, which is safe because every item it sends carries a request_id.
@@ -89,8 +100,8 @@ export class AdminClient {
     return this.#call('POST', '/v2alpha1/admin/importedApiKeys:batchCreate', { requests });
   }
 
-  #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return this.#http.request<T>(method, path, body);
+  #call<T>(method: string, path: string, body?: unknown, opts?: { anonymous?: boolean }): Promise<T> {
+    return this.#http.request<T>(method, path, body, opts);
   }
 }
 

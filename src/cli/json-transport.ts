@@ -41,10 +41,10 @@ export class JsonTransport {
   }
 
   /** `path` starts with `/` and is already encoded; an empty 2xx body resolves to undefined. */
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown, opts: { anonymous?: boolean } = {}): Promise<T> {
     const url = this.endpoint + path;
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    if (this.#token && !opts.anonymous) headers.authorization = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {

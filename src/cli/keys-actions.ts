@@ -149,3 +149,39 @@ function printWithSecret(ctx: KeysContext, raw: unknown, key: IssuedApiKey, secr
   if (secret) ctx.stderr.write(SECRET_WARNING);
   else ctx.stderr.write('note: no secret in the response (a repeated request_id returns the original key without it)\n');
 }
+
+async function readCredential(ctx: KeysContext, credential: string): Promise<string> {
+  const value = credential === '-' ? (await ctx.readStdin()).trim() : credential;
+  if (!value) throw new UsageError('no credential given (empty argument or stdin)');
+  if (/[\r\n]/.test(value)) throw new UsageError('expected exactly one credential on stdin');
+  return value;
+}
+
+export async function deriveToken(ctx: KeysContext, credential: string, opts: { ttl?: string; scopes?: string; claims?: string }): Promise<void> {
+  let claims: Record<string, unknown> | undefined;
+  if (opts.claims !== undefined) {
+    try {
+      claims = JSON.parse(opts.claims);
+    } catch {
+      throw new UsageError('--claims must be a JSON object');
+    }
+    if (!claims || typeof claims !== 'object' || Array.isArray(claims)) throw new UsageError('--claims must be a JSON object');
+  }
+  const scopes =
+    opts.scopes === undefined
+      ? undefined
+      : opts.scopes
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+  const res = await ctx.client.derive({ credential: await readCredential(ctx, credential), ttl: opts.ttl, scopes, custom_claims: claims });
+  if (ctx.format === 'json') printResult(res, 'json', undefined, ctx.stdout);
+  else ctx.stdout.write(`${res.token.token}\n`);
+}
+
+export async function selfRevokeKey(ctx: KeysContext, credential: string, opts: { reason?: string }): Promise<void> {
+  const reason = parseChoice('--reason', opts.reason ?? 'key_compromise', REVOCATION_REASONS);
+  await ctx.client.selfRevoke(await readCredential(ctx, credential), reason);
+  if (ctx.format === 'json') printResult({ revoked: true, reason }, 'json', undefined, ctx.stdout);
+  else ctx.stdout.write('revoked (the key no longer verifies)\n');
+}

@@ -5,7 +5,19 @@ import { type Command, type CommanderError, Option } from 'commander';
 import { ApiError } from './api-error.js';
 import { AdminClient } from './http-client.js';
 import { registerImportCommand } from './import-command.js';
-import { getKey, issueKey, type KeysContext, type KeysIo, listKeys, revokeKey, rotateKey, updateKey, verifyKey } from './keys-actions.js';
+import {
+  deriveToken,
+  getKey,
+  issueKey,
+  type KeysContext,
+  type KeysIo,
+  listKeys,
+  revokeKey,
+  rotateKey,
+  selfRevokeKey,
+  updateKey,
+  verifyKey,
+} from './keys-actions.js';
 import { UsageError } from './keys-input.js';
 import type { OutputFormat, Writer } from './output.js';
 
@@ -91,6 +103,22 @@ export function registerKeysCommands(program: Command, io: Partial<KeysIo> = {})
     .description('verify a credential; exit code 0 if valid, 1 if not')
     .argument('<credential>', 'the credential, or - to read it from stdin (preferred: keeps it out of argv)')
     .action(withContext((ctx, credential: string) => verifyKey(ctx, credential)));
+
+  keys
+    .command('derive')
+    .description('exchange a key for a short-lived JWT (prints the token); the key is read from stdin with -')
+    .argument('<credential>', 'the parent key, or - to read it from stdin (preferred)')
+    .option('--ttl <duration>', 'lifetime, e.g. 15m (default: the project default, 1h)')
+    .option('--scopes <scopes>', 'comma-separated subset of the key scopes')
+    .option('--claims <json>', 'custom claims as a JSON object')
+    .action(withContext((ctx, credential: string, opts) => deriveToken(ctx, credential, opts)));
+
+  keys
+    .command('self-revoke')
+    .description('revoke a key you hold, through the public endpoint (no token needed)')
+    .argument('<credential>', 'the key, or - to read it from stdin (preferred)')
+    .option('--reason <reason>', 'key_compromise, affiliation_changed or superseded', 'key_compromise')
+    .action(withContext((ctx, credential: string, opts) => selfRevokeKey(ctx, credential, opts)));
 
   registerImportCommand(keys, streams, (err, token) => reportError(err, token, streams.stderr));
 }

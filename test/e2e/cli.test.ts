@@ -147,6 +147,28 @@ describe('keysmith keys against a running server', () => {
     assert.equal(afterCount, before, 'no key was issued');
   });
 
+  test('derive a JWT from a key (stdin), verify it, then self-revoke the key without a token', async () => {
+    const issued = await keys(['issue', 'derive-me', '--scopes', 'a,b', '--format', 'json']);
+    assert.equal(issued.code, 0, issued.stderr);
+    const secret: string = JSON.parse(issued.stdout).secret;
+    const derived = await keys(['derive', '-', '--ttl', '10m', '--scopes', 'a'], { input: secret });
+    assert.equal(derived.code, 0, derived.stderr);
+    const jwt = derived.stdout.trim();
+    assert.match(jwt, /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+    const ok = await keys(['verify', '-', '--format', 'json'], { input: jwt });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(JSON.parse(ok.stdout).scopes, ['a']);
+    const tooWide = await keys(['derive', '-', '--scopes', 'c'], { input: secret });
+    assert.equal(tooWide.code, 1);
+    assert.match(tooWide.stderr, /403/);
+
+    const revoked = await keys(['self-revoke', '-'], { input: secret, token: '' });
+    assert.equal(revoked.code, 0, revoked.stderr);
+    const after = await keys(['verify', '-', '--format', 'json'], { input: secret });
+    assert.equal(after.code, 1);
+    assert.equal(JSON.parse(after.stdout).error_code, 'VERIFICATION_ERROR_REVOKED');
+  });
+
   test('the server log never contains the token or a secret', async () => {
     assert.equal(await server.stop('SIGTERM', 5_000), 0);
     assert.ok(!server.stdout().includes(TOKEN));
