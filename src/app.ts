@@ -15,6 +15,10 @@ import { createSqlStore, migrateUp, migrationState, openDialect, type SqlStore }
 import { redactDsn } from './store/sql/dialects/dialect.js';
 import { TokenService } from './tenancy/token-service.js';
 import { VerifyPipeline } from './verify/pipeline.js';
+import { KeyCache } from './cache/key-cache.js';
+import { type InvalidationBus, LocalBus } from './cache/invalidation-bus.js';
+import { PgNotifyBus } from './cache/pg-notify-bus.js';
+import { startInvalidationBus } from './cache/start-bus.js';
 import { DeriveService } from './tokens/derive-service.js';
 import { SelfRevocation } from './keys/self-revoke.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -91,9 +95,27 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     ids,
   });
   const tokens = new TokenService(store.tokens, clock, ids);
-  const issuedKeys = new IssuedKeyService(clock, ids);
-  const importedKeys = new ImportedKeyService(clock, ids);
-  const pipeline = new VerifyPipeline(clock);
+  // Every revoke, update, rotate and delete: forget the key here at once, and tell the other nodes.
+  const keyChanged = (projectId: string, keyId: string) => {
+    cacheRef.current?.invalidate(projectId, keyId);
+    void busRef.current?.publish(projectId, keyId);
+  };
+  const cacheRef: { current?: KeyCache } = {};
+  const busRef: { current?: InvalidationBus } = {};
+  const issuedKeys = new IssuedKeyService(clock, ids, keyChanged);
+  const importedKeys = new ImportedKeyService(clock, ids, keyChanged);
+  const cache = new KeyCache(config.cache.max_entries, clock);
+  const bus = await startInvalidationBus(dsn, store, logger);
+  bus.onMessage((projectId, keyId) => cache.invalidate(projectId, keyId));
+  bus.onReset(() => cache.clear());
+  cacheRef.current = cache;
+  busRef.current = bus;
+  const pipeline = new VerifyPipeline(clock, {
+    cache,
+    usable: () => bus.healthy,
+    // Without push invalidation across nodes (MySQL/MariaDB), entries live at most 1 s: the bound holds.
+    ttlCapMs: bus instanceof PgNotifyBus || bus instanceof LocalBus ? null : 1000,
+  });
   const derive = new DeriveService(pipeline, clock, ids);
   const selfRevoke = new SelfRevocation(pipeline, { issued: issuedKeys, imported: importedKeys }, clock);
   const bootstrap = await bootstrapDefaultProject({ store, projects, tokens }, config.projects.default_slug, config.admin_token);
@@ -146,6 +168,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await api.close();
       await metrics.close();
       retention.stop();
+      await bus.close();
       await audit.close(); // flushes aggregated verification failures
       await store.close();
     },

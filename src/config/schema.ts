@@ -79,6 +79,17 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    cache: Type.Object(
+      {
+        max_entries: Type.Integer({
+          default: 100_000,
+          minimum: 1,
+          maximum: 10_000_000,
+          description: 'Verify cache size per node (key records, LRU). Caching itself is a per-project setting (cache.enabled) gated by the plan.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     db: Type.Object(
       {
         dsn: Type.String({ default: '', description: 'sqlite://<file>, postgres://…, mysql://…; empty = sqlite://<data_dir>/keysmith.db' }),

@@ -3,7 +3,9 @@ import { type IssuedKeyParts, routeCredential } from '../keys/key-format.js';
 import type { ProjectContext } from '../projects/project-context.js';
 import type { Clock } from '../shared/clock.js';
 import type { KeyReader, LegacyHashUpgrader } from '../store/ports.js';
+import type { KeyRecord } from '../store/records.js';
 import { verifyDerivedJwt } from '../tokens/verify-jwt.js';
+import { type CacheMode, CachedKeyLookup, type CachePolicy } from './cached-lookup.js';
 import { checkRecord } from './check-record.js';
 import { IpAllowlist } from './ip-allowlist.js';
 import { importedKeyHash, legacyKeyHash } from './imported-hash.js';
@@ -18,14 +20,27 @@ import { fail, MESSAGES, type VerifyOutcome } from './verify-result.js';
 export class VerifyPipeline {
   private readonly allowlist = new IpAllowlist();
 
-  constructor(private readonly clock: Clock) {}
+  private readonly lookup: CachedKeyLookup;
+
+  constructor(
+    private readonly clock: Clock,
+    cache: CachePolicy | null = null,
+  ) {
+    this.lookup = new CachedKeyLookup(cache);
+  }
 
   /**
    * `clientIp`: the caller's address as the project's client-IP policy resolved it (verify/client-ip.ts);
-   * null = unknown, which IP-restricted keys refuse.
+   * null = unknown, which IP-restricted keys refuse. `mode`: the request's cache directives.
    */
-  async verify(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, credential: string, clientIp: string | null): Promise<VerifyOutcome> {
-    return this.checkIp(await this.load(ctx, keys, credential), clientIp);
+  async verify(
+    ctx: ProjectContext,
+    keys: KeyReader & LegacyHashUpgrader,
+    credential: string,
+    clientIp: string | null,
+    mode: CacheMode = 'use',
+  ): Promise<VerifyOutcome> {
+    return this.checkIp(await this.load(ctx, keys, credential, mode), clientIp);
   }
 
   /**
@@ -38,6 +53,7 @@ export class VerifyPipeline {
     keys: KeyReader & LegacyHashUpgrader,
     credentials: readonly string[],
     clientIp: string | null,
+    mode: CacheMode = 'use',
   ): Promise<VerifyOutcome[]> {
     const now = this.clock.now();
     type Pending =
@@ -58,16 +74,32 @@ export class VerifyPipeline {
       if (type === 'derived_jwt') return { type, pending: verifyDerivedJwt(ctx, credential, now) };
       return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.derived);
     });
+    // Cache first, for every item; then one query per credential type for what is left.
+    const byId = new Map<string, KeyRecord>();
+    const byHash = new Map<string, KeyRecord>();
     const ids = new Set<string>();
     const hashes = new Set<string>();
     for (const p of pending) {
-      if ('keyId' in p) ids.add(p.keyId);
-      else if ('hashes' in p) for (const h of p.hashes) hashes.add(h);
+      if ('keyId' in p) {
+        const hit = this.lookup.peekId(ctx, p.keyId, mode);
+        if (hit) byId.set(p.keyId, hit);
+        else ids.add(p.keyId);
+      } else if ('hashes' in p) {
+        const hit = this.lookup.peekHash(ctx, p.hashes[0], mode);
+        if (hit) byHash.set(p.hashes[0], hit);
+        else for (const h of p.hashes) hashes.add(h);
+      }
     }
-    const [byId, byHash] = await Promise.all([
-      keys.getManyByIds([...ids]).then((rows) => new Map(rows.filter((k) => k.kind === 'issued').map((k) => [k.keyId, k]))),
-      keys.getManyByLookupHashes([...hashes]).then((rows) => new Map(rows.map((k) => [k.lookupHash as string, k]))),
-    ]);
+    const [rowsById, rowsByHash] = await Promise.all([keys.getManyByIds([...ids]), keys.getManyByLookupHashes([...hashes])]);
+    for (const k of rowsById)
+      if (k.kind === 'issued') {
+        byId.set(k.keyId, k);
+        this.lookup.remember(ctx, k, mode, now);
+      }
+    for (const k of rowsByHash) {
+      byHash.set(k.lookupHash as string, k);
+      this.lookup.remember(ctx, k, mode, now, k.lookupHash as string);
+    }
     const jwts = await Promise.all(pending.map((p) => ('pending' in p ? p.pending : undefined)));
     return pending.map((p, i) => {
       if ('pending' in p) return this.checkIp(jwts[i] as VerifyOutcome, clientIp);
@@ -85,17 +117,17 @@ export class VerifyPipeline {
     if (!outcome.valid || !outcome.key) return outcome;
     // Security: the response says only that the address is not allowed, never which ranges are.
     if (!this.allowlist.allows(outcome.key.allowedCidrs, clientIp))
-      return fail(outcome.type, 'VERIFICATION_ERROR_IP_NOT_ALLOWED', MESSAGES.ipNotAllowed, outcome.key);
+      return { ...fail(outcome.type, 'VERIFICATION_ERROR_IP_NOT_ALLOWED', MESSAGES.ipNotAllowed, outcome.key), cache: outcome.cache };
     return outcome;
   }
 
   /** A derive parent: possession, record, status and expiry, fresh from the store — no IP check (the caller is a gateway). */
   loadParent(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, credential: string): Promise<VerifyOutcome> {
-    return this.load(ctx, keys, credential);
+    return this.load(ctx, keys, credential, 'no-store');
   }
 
   /** classify → prove possession → load the record → status → expiry (derived JWTs: stateless). */
-  private async load(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, credential: string): Promise<VerifyOutcome> {
+  private async load(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, credential: string, mode: CacheMode): Promise<VerifyOutcome> {
     if (credential.length === 0) return fail('empty', 'VERIFICATION_ERROR_INVALID_FORMAT', MESSAGES.empty);
     const now = this.clock.now();
     const { type, issued } = routeCredential(credential, ctx.macaroonPrefixes);
@@ -103,8 +135,8 @@ export class VerifyPipeline {
       case 'issued': {
         const keyId = proveIssuedKey(ctx, issued as IssuedKeyParts, now);
         if (!keyId) return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.notFound);
-        const key = await keys.getById(keyId);
-        return checkRecord(type, key?.kind === 'issued' ? key : undefined, now);
+        const { key, cache } = await this.lookup.byId(ctx, keys, keyId, mode, now);
+        return { ...checkRecord(type, key?.kind === 'issued' ? key : undefined, now), cache };
       }
       case 'imported': {
         // Security: not well-formed Unicode cannot be an imported key (refused at import) — and hashing
@@ -112,8 +144,8 @@ export class VerifyPipeline {
         if (!isWellFormed(credential)) return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.notFound);
         const tenantHash = importedKeyHash(ctx.id, credential);
         const legacy = legacyKeyHash(credential);
-        const key = await keys.getByAnyLookupHash([tenantHash, legacy]);
-        const outcome = checkRecord(type, key, now);
+        const { key, cache } = await this.lookup.byHashes(ctx, keys, [tenantHash, legacy], mode, now);
+        const outcome = { ...checkRecord(type, key, now), cache };
         // A key imported from a SHA-256 digest: possession is now proven, so bind it to the project
         // (one write per key, ever; off the response path, a failure just retries next time).
         if (outcome.valid && key?.lookupHash === legacy) void keys.upgradeLookupHash(key.keyId, legacy, tenantHash).catch(() => {});

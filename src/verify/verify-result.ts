@@ -18,6 +18,8 @@ export interface VerifyOutcome {
   key?: KeyRecord;
   error?: VerificationError;
   message?: string;
+  /** Whether the record came from the verify cache (response header Ory-Talos-Cache). */
+  cache?: 'HIT' | 'MISS' | 'SKIP';
 }
 
 export const fail = (type: VerifyOutcome['type'], error: VerificationError, message: string, key?: KeyRecord): VerifyOutcome => ({

@@ -21,7 +21,8 @@ describe('POST /v2alpha1/admin/apiKeys:batchVerify', () => {
     assert.equal(r.statusCode, 201, r.body);
     return r.json().key_id as string;
   };
-  const batch = (credentials: string[]) => t.call('POST', '/v2alpha1/admin/apiKeys:batchVerify', { requests: credentials.map((credential) => ({ credential })) });
+  const batch = (credentials: string[]) =>
+    t.call('POST', '/v2alpha1/admin/apiKeys:batchVerify', { requests: credentials.map((credential) => ({ credential })) });
 
   it('mixed issued / imported / invalid / revoked / other-project / derived-shaped items, in order', async () => {
     const good = await issue({ scopes: ['s1'] });
@@ -86,7 +87,13 @@ describe('POST /v2alpha1/admin/apiKeys:batchVerify', () => {
   });
 
   it('bad batches are 400 AIP-193; 100 items are fine', async () => {
-    for (const body of [{ requests: [] }, { requests: Array.from({ length: 101 }, () => ({ credential: 'x' })) }, { requests: [{ credential: 5 }] }, {}, { requests: [{}] }]) {
+    for (const body of [
+      { requests: [] },
+      { requests: Array.from({ length: 101 }, () => ({ credential: 'x' })) },
+      { requests: [{ credential: 5 }] },
+      {},
+      { requests: [{}] },
+    ]) {
       const r = await t.call('POST', '/v2alpha1/admin/apiKeys:batchVerify', body);
       assert.equal(r.statusCode, 400, r.body);
       assert.equal(r.json().error.status, 'INVALID_ARGUMENT');
@@ -97,7 +104,9 @@ describe('POST /v2alpha1/admin/apiKeys:batchVerify', () => {
   });
 
   it('needs the verify permission', async () => {
-    const r = await t.as('ks_pat_nope_0123456789abcdefghijklmnopqrstuvwxyz', 'POST', '/v2alpha1/admin/apiKeys:batchVerify', { requests: [{ credential: 'x' }] });
+    const r = await t.as('ks_pat_nope_0123456789abcdefghijklmnopqrstuvwxyz', 'POST', '/v2alpha1/admin/apiKeys:batchVerify', {
+      requests: [{ credential: 'x' }],
+    });
     assert.equal(r.statusCode, 401);
   });
 });

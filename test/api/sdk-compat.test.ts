@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ApiKeysApi, Configuration, ResponseError } from '@ory/client-fetch';
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 // Wire compatibility (SPEC §3): Ory's official fetch SDK, unmodified, drives the whole issued-key
@@ -497,5 +498,103 @@ describe('Ory SDK (@ory/client-fetch) compatibility: imported keys', () => {
   it('no imported raw key reached the log', () => {
     const text = t.logs.text();
     for (const r of rawKeys) assert.equal(text.includes(r), false);
+  });
+});
+
+describe('Ory SDK (@ory/client-fetch) compatibility: derived tokens, JWKS, self-revocation', () => {
+  let t: TestApp;
+  let basePath: string;
+  let api: ApiKeysApi;
+  let anonymous: ApiKeysApi;
+
+  before(async () => {
+    t = await createTestApp();
+    await t.app.api.listen({ port: 0, host: '127.0.0.1' });
+    basePath = `http://127.0.0.1:${(t.app.api.server.address() as AddressInfo).port}`;
+    api = new ApiKeysApi(new Configuration({ basePath, accessToken: t.token }));
+    anonymous = new ApiKeysApi(new Configuration({ basePath }));
+  });
+  after(() => t.close());
+
+  let parentId = '';
+  let parentSecret = '';
+  let jwt = '';
+
+  it('adminDeriveToken: a JWT with expire_time as a Date, scopes and claims', async () => {
+    const issued = await api.adminIssueApiKey({ issueApiKeyRequest: { name: 'parent', actor_id: 'sdk-deriver', scopes: ['read', 'write'], ttl: '24h' } });
+    parentId = issued.issued_api_key!.key_id!;
+    parentSecret = issued.secret!;
+    const res = await api.adminDeriveToken({
+      deriveTokenRequest: {
+        credential: parentSecret,
+        ttl: '600s',
+        scopes: ['read'],
+        algorithm: 'TOKEN_ALGORITHM_JWT',
+        custom_claims: { tenant: 'acme', sub: 'x' },
+      },
+    });
+    const tok = res.token!;
+    assert.match(tok.token!, /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    assert.ok(isValidDate(tok.expire_time));
+    assert.ok(Math.abs(tok.expire_time!.getTime() - Date.now() - 600_000) < 5_000);
+    assert.deepEqual(tok.scopes, ['read']);
+    const claims = tok.claims as Record<string, unknown>;
+    assert.equal(claims.sub, parentId);
+    assert.deepEqual(claims.scp, ['read']);
+    assert.equal(claims.tenant, 'acme');
+    jwt = tok.token!;
+
+    const v = await api.adminVerifyApiKey({ verifyApiKeyRequest: { credential: jwt } });
+    assert.equal(v.is_valid, true);
+    assert.equal(v.key_id, parentId);
+    assert.deepEqual(v.scopes, ['read']);
+  });
+
+  it('adminDeriveToken errors are ResponseErrors: 403 SCOPE_NOT_ALLOWED, 401 PARENT_KEY_INVALID, 400 macaroon', async () => {
+    const scope = await sdkError(() => api.adminDeriveToken({ deriveTokenRequest: { credential: parentSecret, scopes: ['admin'] } }));
+    assert.equal(scope.status, 403);
+    assertAip193(scope.body, 403, 'SCOPE_NOT_ALLOWED');
+    const parent = await sdkError(() => api.adminDeriveToken({ deriveTokenRequest: { credential: 'not-a-key-0123456789' } }));
+    assert.equal(parent.status, 401);
+    assertAip193(parent.body, 401, 'PARENT_KEY_INVALID');
+    const mac = await sdkError(() => api.adminDeriveToken({ deriveTokenRequest: { credential: parentSecret, algorithm: 'TOKEN_ALGORITHM_MACAROON' } }));
+    assert.equal(mac.status, 400);
+  });
+
+  it('getJwks (unauthenticated): the Talos envelope parses and verifies the derived JWT with jose', async () => {
+    const res = await anonymous.getJwks();
+    const keys = res.jwks!.keys;
+    assert.equal(keys.length, 1);
+    assert.equal(typeof keys[0].kid, 'string');
+    assert.equal(keys[0].kty, 'OKP');
+    assert.equal((keys[0] as unknown as Record<string, unknown>).d, undefined);
+    const { payload } = await jwtVerify(jwt, createLocalJWKSet(res.jwks as JSONWebKeySet));
+    assert.equal(payload.sub, parentId);
+  });
+
+  it("revokeApiKey (unauthenticated Configuration): revokes the holder's key; then verify → REVOKED", async () => {
+    const res = await anonymous.revokeApiKey({ selfRevokeApiKeyRequest: { credential: parentSecret, reason: 'REVOCATION_REASON_KEY_COMPROMISE' } });
+    assert.deepEqual(res, {});
+    const v = await api.adminVerifyApiKey({ verifyApiKeyRequest: { credential: parentSecret } });
+    assert.equal(v.is_valid, false);
+    assert.equal(v.error_code, 'VERIFICATION_ERROR_REVOKED');
+    assert.deepEqual(await anonymous.revokeApiKey({ selfRevokeApiKeyRequest: { credential: parentSecret } }), {}, 'again → 200');
+    const derivedRevoked = await sdkError(() => api.adminDeriveToken({ deriveTokenRequest: { credential: parentSecret } }));
+    assert.equal(derivedRevoked.status, 403);
+    assertAip193(derivedRevoked.body, 403, 'API_KEY_REVOKED');
+  });
+
+  it('revokeApiKey errors are ResponseErrors: 404 unknown key, 400 derived token, 400 PRIVILEGE_WITHDRAWN', async () => {
+    const unknown = await sdkError(() => anonymous.revokeApiKey({ selfRevokeApiKeyRequest: { credential: 'sk_unknown_0123456789abcdef' } }));
+    assert.equal(unknown.status, 404);
+    assertAip193(unknown.body, 404, 'API_KEY_NOT_FOUND');
+    const derived = await sdkError(() => anonymous.revokeApiKey({ selfRevokeApiKeyRequest: { credential: jwt } }));
+    assert.equal(derived.status, 400);
+    assertAip193(derived.body, 400, 'DERIVED_TOKEN_NOT_REVOCABLE');
+    const fresh = await api.adminIssueApiKey({ issueApiKeyRequest: { name: 'pw' } });
+    const pw = await sdkError(() =>
+      anonymous.revokeApiKey({ selfRevokeApiKeyRequest: { credential: fresh.secret!, reason: 'REVOCATION_REASON_PRIVILEGE_WITHDRAWN' } }),
+    );
+    assert.equal(pw.status, 400);
   });
 });

@@ -3,6 +3,7 @@ import type { AuditLog } from '../../../audit/audit-log.js';
 import type { Clock } from '../../../shared/clock.js';
 import type { Permission } from '../../../tenancy/permissions.js';
 import type { VerifyPipeline } from '../../../verify/pipeline.js';
+import { cacheModeOf } from '../../../verify/cached-lookup.js';
 import { clientIp } from '../../../verify/client-ip.js';
 import { toVerifyResponse } from '../../../verify/verify-view.js';
 import { ErrorSchema } from '../../schemas/common.js';
@@ -24,10 +25,11 @@ export function registerVerifyRoutes(app: FastifyInstance, deps: VerifyRouteDeps
       schema: { operationId: 'adminVerifyApiKey', tags: ['verification'], body: VerifyRequest, response: { 200: VerifyResponse, default: ErrorSchema } },
       onRequest: deps.guard('verify'),
     },
-    async (request) => {
+    async (request, reply) => {
       const { ctx, keys } = tenantOf(request);
       const ip = clientIp(ctx.clientIpSource, ctx.trustedProxies, request.socket.remoteAddress, request.headers);
-      const outcome = await deps.pipeline.verify(ctx, keys, request.body.credential, ip);
+      const outcome = await deps.pipeline.verify(ctx, keys, request.body.credential, ip, cacheModeOf(request.headers));
+      reply.header('ory-talos-cache', outcome.cache ?? 'SKIP');
       // Aggregated in memory, flushed once a minute: a flood of bad credentials costs no writes here.
       if (!outcome.valid && outcome.error) deps.audit.verificationFailed(ctx.id, outcome.error, outcome.key?.keyId ?? null);
       return toVerifyResponse(outcome, ctx.issuer, deps.clock.now());
@@ -53,6 +55,7 @@ export function registerVerifyRoutes(app: FastifyInstance, deps: VerifyRouteDeps
         keys,
         request.body.requests.map((r) => r.credential),
         ip,
+        cacheModeOf(request.headers),
       );
       const now = deps.clock.now();
       for (const o of outcomes) if (!o.valid && o.error) deps.audit.verificationFailed(ctx.id, o.error, o.key?.keyId ?? null);

@@ -106,7 +106,9 @@ export function registerConfigRoutes(app: FastifyInstance, deps: OperatorRouteDe
     async (request) => {
       const p = projectOf(request);
       const mode = request.body?.mode ?? 'graceful';
-      const fresh = await projects.rotateSigningKey(p.id, mode, request.body?.algorithm);
+      // Without an explicit algorithm the new key follows the project's derived_tokens.jwt_algorithm.
+      const algorithm = request.body?.algorithm ?? projects.settingsOf(p).derived_tokens.jwt_algorithm;
+      const fresh = await projects.rotateSigningKey(p.id, mode, algorithm);
       await auditRequest(audit, request, p.id, { action: 'project.signing_key.rotate', details: { mode, kid: fresh.secretId, algorithm: fresh.algorithm } });
       return { signing_keys: await signingKeys(p.id) };
     },

@@ -1,0 +1,69 @@
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../shared/clock.js';
+import type { KeyRecord } from '../store/records.js';
+
+interface Entry {
+  record: KeyRecord;
+  /** Our clock, not lru-cache's: tests freeze time, and expiry must follow the key's own clock. */
+  expiresAt: number;
+}
+
+/**
+ * The verify cache (SPEC §5): key records by (project, key_id), entered only after possession was
+ * proven, never holding a credential. Imported keys are found by their tenant-bound hash through a
+ * hash → key_id index, so one invalidation by key_id covers both. Bounded by entry count (LRU).
+ */
+export class KeyCache {
+  private readonly records: LRUCache<string, Entry>;
+  private readonly hashes: LRUCache<string, string>;
+
+  constructor(
+    maxEntries: number,
+    private readonly clock: Clock,
+  ) {
+    this.records = new LRUCache({ max: Math.max(1, maxEntries) });
+    this.hashes = new LRUCache({ max: Math.max(1, maxEntries) });
+  }
+
+  get(projectId: string, keyId: string): KeyRecord | undefined {
+    const k = `${projectId}|${keyId}`;
+    const e = this.records.get(k);
+    if (!e) return undefined;
+    if (this.clock.now() >= e.expiresAt) {
+      this.records.delete(k);
+      return undefined;
+    }
+    return e.record;
+  }
+
+  getByHash(projectId: string, hash: string): KeyRecord | undefined {
+    const keyId = this.hashes.get(`${projectId}|${hash}`);
+    return keyId === undefined ? undefined : this.get(projectId, keyId);
+  }
+
+  /** `ttlMs` ≤ 0 stores nothing. */
+  set(projectId: string, record: KeyRecord, ttlMs: number, hash?: string): void {
+    if (ttlMs <= 0) return;
+    this.records.set(`${projectId}|${record.keyId}`, { record, expiresAt: this.clock.now() + ttlMs });
+    if (hash) this.hashes.set(`${projectId}|${hash}`, record.keyId);
+  }
+
+  invalidate(projectId: string, keyId: string): void {
+    this.records.delete(`${projectId}|${keyId}`);
+  }
+
+  /** A project deleted or its keys changed wholesale. O(entries): rare operations only. */
+  invalidateProject(projectId: string): void {
+    const prefix = `${projectId}|`;
+    for (const k of this.records.keys()) if (k.startsWith(prefix)) this.records.delete(k);
+  }
+
+  clear(): void {
+    this.records.clear();
+    this.hashes.clear();
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+}

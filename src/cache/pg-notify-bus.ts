@@ -1,0 +1,100 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { InvalidationBus } from './invalidation-bus.js';
+
+const CHANNEL = 'keysmith_key_changes';
+const RECONNECT_MS = 500;
+
+/**
+ * PostgreSQL LISTEN/NOTIFY: one dedicated connection listens; publishing is `pg_notify` on any
+ * connection. NOTIFY is delivered to every listener after the sending transaction commits, typically
+ * within milliseconds. Safety net: if the listening connection drops, the bus reports unhealthy, the
+ * cache is cleared and bypassed, and it reconnects every 500 ms — a lost message can never leave a
+ * revoked key cached.
+ */
+export class PgNotifyBus implements InvalidationBus {
+  private client: pg.Client | null = null;
+  private handlers: ((p: string, k: string) => void)[] = [];
+  private resets: (() => void)[] = [];
+  private closed = false;
+  private ok = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly publisher: (channel: string, payload: string) => Promise<void>,
+    private readonly logger: Logger,
+  ) {}
+
+  get healthy(): boolean {
+    return this.ok;
+  }
+
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 2000 });
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    client.on('notification', (msg) => {
+      const [projectId, keyId] = (msg.payload ?? '').split('|');
+      if (projectId && keyId) for (const h of this.handlers) h(projectId, keyId);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      this.client = client;
+      this.ok = true;
+    } catch {
+      client.end().catch(() => {});
+      this.schedule();
+    }
+  }
+
+  private lost(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = null;
+    if (this.ok) this.logger.warn('cache invalidation bus (PostgreSQL LISTEN) lost; cache bypassed until it reconnects');
+    this.ok = false;
+    for (const r of this.resets) r();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.closed || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.connect();
+    }, RECONNECT_MS);
+    this.timer.unref();
+  }
+
+  async publish(projectId: string, keyId: string): Promise<void> {
+    try {
+      await this.publisher(CHANNEL, `${projectId}|${keyId}`);
+    } catch (e) {
+      // The change itself committed; other nodes still fall back to the bounded TTL of their entries.
+      this.logger.warn({ err: { name: (e as Error).name } }, 'cache invalidation publish failed');
+    }
+  }
+
+  onMessage(handler: (projectId: string, keyId: string) => void): void {
+    this.handlers.push(handler);
+  }
+
+  onReset(handler: () => void): void {
+    this.resets.push(handler);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    const c = this.client;
+    this.client = null;
+    this.ok = false;
+    await c?.end().catch(() => {});
+  }
+}

@@ -1,0 +1,34 @@
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { SqlStore } from '../store/sql/open-store.js';
+import { type InvalidationBus, LocalBus } from './invalidation-bus.js';
+import { PgNotifyBus } from './pg-notify-bus.js';
+
+/** No push channel: caches bound their entries' life instead (see the pipeline's ttlCapMs). */
+class NoBus implements InvalidationBus {
+  readonly healthy = true;
+  async publish(): Promise<void> {}
+  onMessage(): void {}
+  onReset(): void {}
+  async close(): Promise<void> {}
+}
+
+/**
+ * The cross-node invalidation channel for this deployment: PostgreSQL → LISTEN/NOTIFY; SQLite → local
+ * only (one node owns the file); MySQL/MariaDB → none (entries capped at 1 s).
+ */
+export async function startInvalidationBus(dsn: string, store: SqlStore, logger: Logger): Promise<InvalidationBus> {
+  if (/^sqlite3?:\/\//.test(dsn)) return new LocalBus();
+  if (/^(postgres|postgresql|cockroach):\/\//.test(dsn)) {
+    const bus = new PgNotifyBus(
+      dsn.replace(/^(postgresql|cockroach):/, 'postgres:').replace(/\?.*$/, ''),
+      async (channel, payload) => {
+        await sql`SELECT pg_notify(${channel}, ${payload})`.execute(store.dialect.db);
+      },
+      logger,
+    );
+    await bus.start();
+    return bus;
+  }
+  return new NoBus();
+}
