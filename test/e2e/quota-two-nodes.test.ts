@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { backendReachable, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
+import { test } from 'node:test';
+import type { ServerProcess } from '../helpers/server-process.js';
+import { postgresSkip, twoNodesOnPostgres } from '../helpers/two-nodes.js';
 
 /**
  * The active-key quota holds across nodes (SPEC §4, docs/operator-api.md "Exactness"): two real server
@@ -19,37 +16,12 @@ const PLANS = JSON.stringify({
   custom: { max_active_keys: null, caching: true, rate_limiting: true },
 });
 
-const pgUp = await backendReachable('postgres');
-const skip = pgUp || process.env.CI === 'true' ? false : 'PostgreSQL is unreachable (start it, see README; under CI=true this fails)';
-
-let db: TestDatabase | undefined;
-let dir = '';
-const nodes: ServerProcess[] = [];
-
-before(async () => {
-  if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'keysmith-two-nodes-'));
-  db = await createTestDatabase('postgres', dir);
-  const env = (n: number) => ({
-    KEYSMITH_DATA_DIR: join(dir, `node${n}`),
-    KEYSMITH_DB_DSN: db!.dsn,
-    KEYSMITH_DB_AUTO_MIGRATE: 'true',
-    KEYSMITH_SECRETS_MASTER_KEY: MASTER_KEY,
-    KEYSMITH_OPERATOR_TOKEN: OPERATOR_TOKEN,
-    KEYSMITH_PLANS: PLANS,
-    KEYSMITH_PROJECTS_DEFAULT_PLAN: 'custom',
-    KEYSMITH_LOG_LEVEL: 'warn',
-  });
-  // One after the other: the first node migrates the fresh database.
-  nodes.push(await startServerProcess(env(1)));
-  nodes.push(await startServerProcess(env(2)));
-});
-
-after(async () => {
-  await Promise.all(nodes.map((n) => n.stop()));
-  await db?.drop().catch(() => {});
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const skip = await postgresSkip();
+const nodes = twoNodesOnPostgres(
+  'two-nodes',
+  { KEYSMITH_SECRETS_MASTER_KEY: MASTER_KEY, KEYSMITH_OPERATOR_TOKEN: OPERATOR_TOKEN, KEYSMITH_PLANS: PLANS, KEYSMITH_PROJECTS_DEFAULT_PLAN: 'custom' },
+  skip,
+);
 
 async function call(node: ServerProcess, token: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${node.url}${path}`, {
@@ -62,7 +34,7 @@ async function call(node: ServerProcess, token: string, method: string, path: st
 }
 
 test('two nodes, one PostgreSQL: 50 concurrent issues against 10 free slots create exactly 10 keys', { skip }, async () => {
-  assert.ok(pgUp, 'PostgreSQL must be reachable (CI=true)');
+  assert.equal(nodes.length, 2, 'both nodes started');
   const [n1, n2] = nodes;
   const created = await call(n1, OPERATOR_TOKEN, 'POST', '/operator/v1/projects', { slug: 'two-nodes', plan: 'tiny', enable_api_keys: true });
   assert.equal(created.status, 201, JSON.stringify(created.body));

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { backendReachable, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
+import { test } from 'node:test';
+import type { ServerProcess } from '../helpers/server-process.js';
+import { postgresSkip, twoNodesOnPostgres } from '../helpers/two-nodes.js';
 
 /**
  * SPEC §5 revocation bound: two real server processes on one PostgreSQL, verify cache on. A key is
@@ -16,35 +13,12 @@ const ADMIN_TOKEN = 'ks_pat_revocation_bound_admin_0123456789abcdef';
 const MASTER_KEY = 'ce'.repeat(32);
 const TRIALS = 100;
 
-const pgUp = await backendReachable('postgres');
-const skip = pgUp || process.env.CI === 'true' ? false : 'PostgreSQL is unreachable (start it, see README; under CI=true this fails)';
-
-let db: TestDatabase | undefined;
-let dir = '';
-const nodes: ServerProcess[] = [];
-
-before(async () => {
-  if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'keysmith-revocation-'));
-  db = await createTestDatabase('postgres', dir);
-  const env = (n: number) => ({
-    KEYSMITH_DATA_DIR: join(dir, `node${n}`),
-    KEYSMITH_DB_DSN: db!.dsn,
-    KEYSMITH_DB_AUTO_MIGRATE: 'true',
-    KEYSMITH_SECRETS_MASTER_KEY: MASTER_KEY,
-    KEYSMITH_OPERATOR_TOKEN: OPERATOR_TOKEN,
-    KEYSMITH_ADMIN_TOKEN: ADMIN_TOKEN,
-    KEYSMITH_LOG_LEVEL: 'warn',
-  });
-  nodes.push(await startServerProcess(env(1)));
-  nodes.push(await startServerProcess(env(2)));
-});
-
-after(async () => {
-  for (const n of nodes) await n.stop();
-  await db?.drop().catch(() => {});
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const skip = await postgresSkip();
+const nodes = twoNodesOnPostgres(
+  'revocation',
+  { KEYSMITH_SECRETS_MASTER_KEY: MASTER_KEY, KEYSMITH_OPERATOR_TOKEN: OPERATOR_TOKEN, KEYSMITH_ADMIN_TOKEN: ADMIN_TOKEN },
+  skip,
+);
 
 const call = async (node: ServerProcess, method: string, path: string, body?: unknown, token = ADMIN_TOKEN) => {
   const r = await fetch(`${node.url}${path}`, {

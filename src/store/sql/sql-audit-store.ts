@@ -1,6 +1,6 @@
 import type { AuditStore } from '../ports.js';
 import type { AuditEvent, AuditQuery } from '../records.js';
-import type { SqlDialect } from './dialects/dialect.js';
+import { type SqlDialect, translated } from './dialects/dialect.js';
 import type { AuditEventsTable } from './tables.js';
 
 const COLUMNS = ['event_id', 'at', 'action', 'actor', 'key_id', 'reason', 'request_id', 'details'] as const;
@@ -20,12 +20,8 @@ const toEvent = (r: Omit<AuditEventsTable, 'project_id'>): AuditEvent => ({
 export class SqlAuditStore implements AuditStore {
   constructor(private readonly dialect: SqlDialect) {}
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw this.dialect.translateError(e);
-    }
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    return translated(this.dialect, fn);
   }
 
   append(projectId: string, events: AuditEvent[]) {

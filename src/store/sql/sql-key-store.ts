@@ -2,7 +2,7 @@ import type { CompiledQuery } from 'kysely';
 import type { KeyStore } from '../ports.js';
 import type { KeyKind, KeyPatch, KeyRecord, ListQuery, Revocation } from '../records.js';
 import { QuotaExceeded } from '../store-errors.js';
-import type { SqlDialect } from './dialects/dialect.js';
+import { type SqlDialect, translated } from './dialects/dialect.js';
 import { KEY_COLUMNS, type KeyRow, keyToRow, reasonToNumber, rowToKey, STATUS_ACTIVE, STATUS_REVOKED } from './key-rows.js';
 
 /**
@@ -60,12 +60,8 @@ export class SqlKeyStore implements KeyStore {
     return this.dialect.db;
   }
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw this.dialect.translateError(e);
-    }
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    return translated(this.dialect, fn);
   }
 
   async getById(keyId: string): Promise<KeyRecord | undefined> {

@@ -1,6 +1,6 @@
 import type { ProjectStore } from '../ports.js';
 import type { ProjectRecord, ProjectSecretRecord } from '../records.js';
-import type { SqlDialect } from './dialects/dialect.js';
+import { type SqlDialect, translated } from './dialects/dialect.js';
 import type { ProjectSecretsTable, ProjectsTable } from './tables.js';
 
 const PROJECT_COLUMNS = ['id', 'slug', 'name', 'plan', 'api_keys_enabled', 'settings', 'created_at', 'updated_at'] as const;
@@ -43,12 +43,8 @@ const secretRow = (projectId: string, s: ProjectSecretRecord): ProjectSecretsTab
 export class SqlProjectStore implements ProjectStore {
   constructor(private readonly dialect: SqlDialect) {}
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw this.dialect.translateError(e);
-    }
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    return translated(this.dialect, fn);
   }
 
   getById(id: string) {

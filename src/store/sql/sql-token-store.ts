@@ -1,6 +1,6 @@
 import type { TokenStore } from '../ports.js';
 import type { ApiTokenRecord } from '../records.js';
-import type { SqlDialect } from './dialects/dialect.js';
+import { type SqlDialect, translated } from './dialects/dialect.js';
 import type { ApiTokensTable } from './tables.js';
 
 const COLUMNS = ['token_id', 'project_id', 'name', 'token_hash', 'permissions', 'created_at', 'expires_at', 'revoked_at'] as const;
@@ -19,12 +19,8 @@ const toToken = (r: ApiTokensTable): ApiTokenRecord => ({
 export class SqlTokenStore implements TokenStore {
   constructor(private readonly dialect: SqlDialect) {}
 
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw this.dialect.translateError(e);
-    }
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    return translated(this.dialect, fn);
   }
 
   getByHash(tokenHash: string) {

@@ -25,3 +25,12 @@ export interface SqlDialect {
 export function redactDsn(dsn: string): string {
   return dsn.replace(/^([a-z0-9+]+:\/\/[^:/@]*:)[\s\S]*@/i, '$1***@');
 }
+
+/** Runs a store operation and translates any driver error at the store boundary (habit 3). */
+export async function translated<T>(dialect: SqlDialect, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw dialect.translateError(e);
+  }
+}
