@@ -133,8 +133,9 @@ export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<F
     registerTokenRoutes(app, { ...operator, tokens: deps.tokens });
     registerAuditRoutes(app, { ...operator, auditStore: deps.store.audit });
   }
+  // JWKS in every mode (relying parties of either surface need it, as in Talos); self-revoke is public.
+  registerJwksRoutes(app, { tenants: deps.publicTenants, secrets: deps.projects.secrets, now: () => deps.clock.now() });
   if (mode === 'all' || mode === 'public') {
-    registerJwksRoutes(app, { tenants: deps.publicTenants, secrets: deps.projects.secrets, now: () => deps.clock.now() });
     registerSelfRevokeRoute(app, { tenants: deps.publicTenants, projects: deps.projects, store: deps.store, selfRevoke: deps.selfRevoke, audit: deps.audit });
   }
   return app;

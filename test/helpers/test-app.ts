@@ -43,6 +43,8 @@ export interface TestAppOptions {
   backend?: Backend;
   clock?: Clock;
   env?: Record<string, string>;
+  /** Serve mode of the API listener (default all). */
+  mode?: 'all' | 'admin' | 'public';
 }
 
 /** A real app on a real database (a fresh SQLite file, or a fresh PostgreSQL/MariaDB database). */
@@ -62,7 +64,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
       ...opts.env,
     },
   });
-  const app = await buildApp(config, { clock: opts.clock, logStream: logs });
+  const app = await buildApp(config, { clock: opts.clock, logStream: logs, mode: opts.mode });
   const token = TEST_ADMIN_TOKEN;
   const as: TestApp['as'] = (bearer, method, url, body, headers = {}) =>
     app.api.inject({
