@@ -16,6 +16,7 @@ import { redactDsn } from './store/sql/dialects/dialect.js';
 import { TokenService } from './tenancy/token-service.js';
 import { VerifyPipeline } from './verify/pipeline.js';
 import { KeyCache } from './cache/key-cache.js';
+import { LastUsedRecorder } from './verify/last-used.js';
 import { type InvalidationBus, LocalBus } from './cache/invalidation-bus.js';
 import { PgNotifyBus } from './cache/pg-notify-bus.js';
 import { startInvalidationBus } from './cache/start-bus.js';
@@ -40,6 +41,7 @@ export interface KeysmithApp {
   store: SqlStore;
   clock: Clock;
   audit: AuditLog;
+  lastUsed: LastUsedRecorder;
   projects: ProjectService;
   tokens: TokenService;
   issuedKeys: IssuedKeyService;
@@ -110,12 +112,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   bus.onReset(() => cache.clear());
   cacheRef.current = cache;
   busRef.current = bus;
-  const pipeline = new VerifyPipeline(clock, {
-    cache,
-    usable: () => bus.healthy,
-    // Without push invalidation across nodes (MySQL/MariaDB), entries live at most 1 s: the bound holds.
-    ttlCapMs: bus instanceof PgNotifyBus || bus instanceof LocalBus ? null : 1000,
-  });
+  const lastUsed = new LastUsedRecorder(store, logger);
+  lastUsed.start();
+  const pipeline = new VerifyPipeline(
+    clock,
+    {
+      cache,
+      usable: () => bus.healthy,
+      // Without push invalidation across nodes (MySQL/MariaDB), entries live at most 1 s: the bound holds.
+      ttlCapMs: bus instanceof PgNotifyBus || bus instanceof LocalBus ? null : 1000,
+    },
+    lastUsed,
+  );
   const derive = new DeriveService(pipeline, clock, ids);
   const selfRevoke = new SelfRevocation(pipeline, { issued: issuedKeys, imported: importedKeys }, clock);
   const bootstrap = await bootstrapDefaultProject({ store, projects, tokens }, config.projects.default_slug, config.admin_token);
@@ -158,6 +166,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     store,
     clock,
     audit,
+    lastUsed,
     projects,
     tokens,
     issuedKeys,
@@ -169,6 +178,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await metrics.close();
       retention.stop();
       await bus.close();
+      await lastUsed.close(); // writes the last minute's uses
       await audit.close(); // flushes aggregated verification failures
       await store.close();
     },

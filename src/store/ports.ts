@@ -27,13 +27,19 @@ export interface KeyReader {
   getManyByLookupHashes(hashes: readonly string[]): Promise<KeyRecord[]>;
 }
 
+/** Coalesced last-use writes (never on the request path). */
+export interface LastUsedWriter {
+  /** Sets last_used_at = at where it is older (or unset), for each key; one transaction. */
+  touchLastUsed(uses: readonly { keyId: string; at: number }[]): Promise<void>;
+}
+
 /** Upgrades a legacy (plain SHA-256) lookup hash to the tenant-bound form after a successful verify. */
 export interface LegacyHashUpgrader {
   upgradeLookupHash(keyId: string, from: string, to: string): Promise<void>;
 }
 
 /** Write side of keys, bound to one project. */
-export interface KeyStore extends KeyReader, LegacyHashUpgrader {
+export interface KeyStore extends KeyReader, LegacyHashUpgrader, LastUsedWriter {
   getByKind(kind: KeyKind, keyId: string): Promise<KeyRecord | undefined>;
   getByRequestId(kind: KeyKind, requestId: string): Promise<KeyRecord | undefined>;
   list(query: ListQuery): Promise<KeyRecord[]>;

@@ -25,6 +25,8 @@ export class VerifyPipeline {
   constructor(
     private readonly clock: Clock,
     cache: CachePolicy | null = null,
+    /** Successful uses of stored keys, for the coalesced last_used_time writes. */
+    private readonly lastUsed: { note(projectId: string, keyId: string, at: number): void } | null = null,
   ) {
     this.lookup = new CachedKeyLookup(cache);
   }
@@ -40,7 +42,12 @@ export class VerifyPipeline {
     clientIp: string | null,
     mode: CacheMode = 'use',
   ): Promise<VerifyOutcome> {
-    return this.checkIp(await this.load(ctx, keys, credential, mode), clientIp);
+    return this.used(ctx, this.checkIp(await this.load(ctx, keys, credential, mode), clientIp));
+  }
+
+  private used(ctx: ProjectContext, o: VerifyOutcome): VerifyOutcome {
+    if (o.valid && o.key && (o.type === 'issued' || o.type === 'imported')) this.lastUsed?.note(ctx.id, o.key.keyId, this.clock.now());
+    return o;
   }
 
   /**
@@ -103,12 +110,12 @@ export class VerifyPipeline {
     const jwts = await Promise.all(pending.map((p) => ('pending' in p ? p.pending : undefined)));
     return pending.map((p, i) => {
       if ('pending' in p) return this.checkIp(jwts[i] as VerifyOutcome, clientIp);
-      if ('keyId' in p) return this.checkIp(checkRecord('issued', byId.get(p.keyId), now), clientIp);
+      if ('keyId' in p) return this.used(ctx, this.checkIp(checkRecord('issued', byId.get(p.keyId), now), clientIp));
       if (!('hashes' in p)) return p;
       const key = byHash.get(p.hashes[0]) ?? byHash.get(p.hashes[1]);
       const outcome = checkRecord('imported', key, now);
       if (outcome.valid && key?.lookupHash === p.hashes[1]) void keys.upgradeLookupHash(key.keyId, p.hashes[1], p.hashes[0]).catch(() => {});
-      return this.checkIp(outcome, clientIp);
+      return this.used(ctx, this.checkIp(outcome, clientIp));
     });
   }
 

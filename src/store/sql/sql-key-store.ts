@@ -107,6 +107,22 @@ export class SqlKeyStore implements KeyStore {
     });
   }
 
+  touchLastUsed(uses: readonly { keyId: string; at: number }[]): Promise<void> {
+    if (!uses.length) return Promise.resolve();
+    return this.run(() =>
+      this.db.transaction().execute(async (trx) => {
+        for (const u of uses)
+          await trx
+            .updateTable('api_keys')
+            .set({ last_used_at: u.at })
+            .where('project_id', '=', this.projectId)
+            .where('key_id', '=', u.keyId)
+            .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', u.at)]))
+            .execute();
+      }),
+    );
+  }
+
   upgradeLookupHash(keyId: string, from: string, to: string): Promise<void> {
     return this.run(async () => {
       await this.db
