@@ -16,6 +16,7 @@ import { redactDsn } from './store/sql/dialects/dialect.js';
 import { TokenService } from './tenancy/token-service.js';
 import { VerifyPipeline } from './verify/pipeline.js';
 import { KeyCache } from './cache/key-cache.js';
+import { Metrics } from './observability/metrics.js';
 import { LastUsedRecorder } from './verify/last-used.js';
 import { type InvalidationBus, LocalBus } from './cache/invalidation-bus.js';
 import { PgNotifyBus } from './cache/pg-notify-bus.js';
@@ -98,7 +99,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   const tokens = new TokenService(store.tokens, clock, ids);
   // Every revoke, update, rotate and delete: forget the key here at once, and tell the other nodes.
+  const promMetrics = new Metrics();
   const keyChanged = (projectId: string, keyId: string) => {
+    promMetrics.keyChanges.inc();
     cacheRef.current?.invalidate(projectId, keyId);
     void busRef.current?.publish(projectId, keyId);
   };
@@ -149,6 +152,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     selfRevoke,
     pipeline,
     audit,
+    metrics: promMetrics,
     operatorAuth: new OperatorAuth(config.operator_token),
     operatorCursorKey: cipher.deriveKey('operator-page-token'),
     publicTenants,

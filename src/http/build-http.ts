@@ -16,6 +16,7 @@ import type { Permission } from '../tenancy/permissions.js';
 import type { TokenService } from '../tenancy/token-service.js';
 import type { VerifyPipeline } from '../verify/pipeline.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { OperatorAuth } from '../tenancy/operator-auth.js';
 import type { PublicTenantResolver } from '../tenancy/public-tenant.js';
 import { requireOperator } from './operator.js';
@@ -48,6 +49,7 @@ export interface HttpDeps {
   selfRevoke: SelfRevocation;
   pipeline: VerifyPipeline;
   audit: AuditLog;
+  metrics: Metrics;
   operatorAuth: OperatorAuth;
   /** Integrity key of operator page tokens (derived from the master key: the same on every node). */
   operatorCursorKey: Buffer;
@@ -86,7 +88,7 @@ function baseServer(deps: HttpDeps, routes: RouteTable): FastifyInstance {
     if (request.body === undefined && (request.method === 'POST' || request.method === 'PATCH')) request.body = {};
     done();
   });
-  registerRequestContext(app);
+  registerRequestContext(app, deps.metrics);
   registerErrorHandling(app, routes);
   return app;
 }
@@ -120,7 +122,7 @@ export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<F
     registerIssuedKeyRoutes(app, { keys: deps.issuedKeys, clock: deps.clock, audit: deps.audit, guard });
     registerImportedKeyRoutes(app, { keys: deps.importedKeys, projects: deps.projects, clock: deps.clock, audit: deps.audit, guard });
     registerRevokeAnyRoute(app, { lifecycles: { issued: deps.issuedKeys, imported: deps.importedKeys }, audit: deps.audit, guard });
-    registerVerifyRoutes(app, { pipeline: deps.pipeline, clock: deps.clock, audit: deps.audit, guard });
+    registerVerifyRoutes(app, { pipeline: deps.pipeline, clock: deps.clock, audit: deps.audit, metrics: deps.metrics, guard });
     registerDeriveRoute(app, { derive: deps.derive, audit: deps.audit, guard });
     const operator = {
       projects: deps.projects,
@@ -145,5 +147,9 @@ export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<F
 export async function buildMetricsServer(deps: HttpDeps): Promise<FastifyInstance> {
   const app = baseServer(deps, new RouteTable());
   registerHealthRoutes(app, () => deps.store.ping());
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.text();
+  });
   return app;
 }

@@ -1,3 +1,4 @@
+import type { Metrics } from '../../observability/metrics.js';
 import type { FastifyInstance } from 'fastify';
 
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -18,13 +19,14 @@ export function requestIdFrom(header: unknown, generate: () => string): string {
  * Request id and security headers on every response (errors included), and one access-log line per
  * request carrying method, route pattern, status and duration — never headers, query values or bodies.
  */
-export function registerRequestContext(app: FastifyInstance): void {
+export function registerRequestContext(app: FastifyInstance, metrics?: Metrics): void {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     reply.headers(SECURITY_HEADERS);
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
+    metrics?.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode });
     request.log.info(
       {
         reqId: request.id,

@@ -1,5 +1,6 @@
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { AuditLog } from '../../../audit/audit-log.js';
+import type { Metrics } from '../../../observability/metrics.js';
 import type { Clock } from '../../../shared/clock.js';
 import type { Permission } from '../../../tenancy/permissions.js';
 import type { VerifyPipeline } from '../../../verify/pipeline.js';
@@ -12,6 +13,7 @@ import { tenantOf } from '../../tenant.js';
 
 export interface VerifyRouteDeps {
   pipeline: VerifyPipeline;
+  metrics: Metrics;
   audit: AuditLog;
   clock: Clock;
   guard: (p: Permission) => onRequestAsyncHookHandler;
@@ -28,7 +30,14 @@ export function registerVerifyRoutes(app: FastifyInstance, deps: VerifyRouteDeps
     async (request, reply) => {
       const { ctx, keys } = tenantOf(request);
       const ip = clientIp(ctx.clientIpSource, ctx.trustedProxies, request.socket.remoteAddress, request.headers);
+      const started = performance.now();
       const outcome = await deps.pipeline.verify(ctx, keys, request.body.credential, ip, cacheModeOf(request.headers));
+      deps.metrics.verification(
+        outcome.type,
+        outcome.valid ? 'valid' : (outcome.error ?? 'invalid'),
+        outcome.cache ?? 'SKIP',
+        (performance.now() - started) / 1000,
+      );
       reply.header('ory-talos-cache', outcome.cache ?? 'SKIP');
       // Aggregated in memory, flushed once a minute: a flood of bad credentials costs no writes here.
       if (!outcome.valid && outcome.error) deps.audit.verificationFailed(ctx.id, outcome.error, outcome.key?.keyId ?? null);
@@ -58,7 +67,10 @@ export function registerVerifyRoutes(app: FastifyInstance, deps: VerifyRouteDeps
         cacheModeOf(request.headers),
       );
       const now = deps.clock.now();
-      for (const o of outcomes) if (!o.valid && o.error) deps.audit.verificationFailed(ctx.id, o.error, o.key?.keyId ?? null);
+      for (const o of outcomes) {
+        deps.metrics.verifications.inc({ type: o.type, result: o.valid ? 'valid' : (o.error ?? 'invalid') });
+        if (!o.valid && o.error) deps.audit.verificationFailed(ctx.id, o.error, o.key?.keyId ?? null);
+      }
       return { results: outcomes.map((o) => toVerifyResponse(o, ctx.issuer, now)) };
     },
   );
