@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAuditCommands } from './audit-command.js';
+import { registerJwkCommand } from './jwk-command.js';
 import { registerKeysCommands } from './keys-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerProjectsCommands } from './projects-command.js';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerProjectsCommands(program);
   registerTokensCommands(program);
   registerAuditCommands(program);
+  registerJwkCommand(program);
   return program;
 }
 
