@@ -18,8 +18,6 @@ import { VerifyPipeline } from './verify/pipeline.js';
 import { KeyCache } from './cache/key-cache.js';
 import { Metrics } from './observability/metrics.js';
 import { LastUsedRecorder } from './verify/last-used.js';
-import { type InvalidationBus, LocalBus } from './cache/invalidation-bus.js';
-import { PgNotifyBus } from './cache/pg-notify-bus.js';
 import { startInvalidationBus } from './cache/start-bus.js';
 import { DeriveService } from './tokens/derive-service.js';
 import { SelfRevocation } from './keys/self-revoke.js';
@@ -98,35 +96,22 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     ids,
   });
   const tokens = new TokenService(store.tokens, clock, ids);
-  // Every revoke, update, rotate and delete: forget the key here at once, and tell the other nodes.
   const promMetrics = new Metrics();
-  const keyChanged = (projectId: string, keyId: string) => {
-    promMetrics.keyChanges.inc();
-    cacheRef.current?.invalidate(projectId, keyId);
-    void busRef.current?.publish(projectId, keyId);
-  };
-  const cacheRef: { current?: KeyCache } = {};
-  const busRef: { current?: InvalidationBus } = {};
-  const issuedKeys = new IssuedKeyService(clock, ids, keyChanged);
-  const importedKeys = new ImportedKeyService(clock, ids, keyChanged);
   const cache = new KeyCache(config.cache.max_entries, clock);
   const bus = await startInvalidationBus(dsn, store, logger);
   bus.onMessage((projectId, keyId) => cache.invalidate(projectId, keyId));
   bus.onReset(() => cache.clear());
-  cacheRef.current = cache;
-  busRef.current = bus;
+  // Every revoke, update, rotate and delete: forget the key here at once, and tell the other nodes.
+  const keyChanged = (projectId: string, keyId: string) => {
+    promMetrics.keyChanges.inc();
+    cache.invalidate(projectId, keyId);
+    void bus.publish(projectId, keyId);
+  };
+  const issuedKeys = new IssuedKeyService(clock, ids, keyChanged);
+  const importedKeys = new ImportedKeyService(clock, ids, keyChanged);
   const lastUsed = new LastUsedRecorder(store, logger);
   lastUsed.start();
-  const pipeline = new VerifyPipeline(
-    clock,
-    {
-      cache,
-      usable: () => bus.healthy,
-      // Without push invalidation across nodes (MySQL/MariaDB), entries live at most 1 s: the bound holds.
-      ttlCapMs: bus instanceof PgNotifyBus || bus instanceof LocalBus ? null : 1000,
-    },
-    lastUsed,
-  );
+  const pipeline = new VerifyPipeline(clock, { cache, usable: () => bus.healthy, ttlCapMs: bus.entryTtlCapMs }, lastUsed);
   const derive = new DeriveService(pipeline, clock, ids);
   const selfRevoke = new SelfRevocation(pipeline, { issued: issuedKeys, imported: importedKeys }, clock);
   const bootstrap = await bootstrapDefaultProject({ store, projects, tokens }, config.projects.default_slug, config.admin_token);

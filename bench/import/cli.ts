@@ -8,9 +8,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, openSync, closeSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
+import { cleanEnv, freePort } from '../../test/helpers/server-process.js';
 import { BENCH_ADMIN_TOKEN, BENCH_MASTER_KEY } from '../lib/keysmith.js';
 import { REPO_ROOT, scratchDir } from '../lib/paths.js';
 import { processCpuMicros, processCpuSplit, processIo } from '../lib/proc.js';
@@ -83,23 +83,6 @@ export function ensureBuilt(log: (s: string) => void): string {
   log(`  building (${why}): npm run build --silent`);
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: REPO_ROOT, stdio: 'inherit' });
   return `built first (${why})`;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address() as { port: number };
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
-/** The environment without any KEYSMITH_* variable of whoever runs the bench. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KEYSMITH_')) env[k] = v;
-  return { ...env, ...extra };
 }
 
 const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;

@@ -5,6 +5,8 @@
  */
 export interface InvalidationBus {
   readonly healthy: boolean;
+  /** Longest life of a cache entry this channel can keep within the revocation bound (null = no cap). */
+  readonly entryTtlCapMs: number | null;
   publish(projectId: string, keyId: string): Promise<void>;
   /** Handler for messages from other nodes (and our own: harmless, invalidation is idempotent). */
   onMessage(handler: (projectId: string, keyId: string) => void): void;
@@ -16,6 +18,7 @@ export interface InvalidationBus {
 /** One node (the embedded SQLite default): local invalidation is all there is. */
 export class LocalBus implements InvalidationBus {
   readonly healthy = true;
+  readonly entryTtlCapMs = null;
   async publish(): Promise<void> {}
   onMessage(): void {}
   onReset(): void {}

@@ -19,6 +19,7 @@ export class PgNotifyBus implements InvalidationBus {
   private closed = false;
   private ok = false;
   private timer: NodeJS.Timeout | undefined;
+  readonly entryTtlCapMs = null; // pushed: entries may live their full TTL
 
   constructor(
     private readonly connectionString: string,

@@ -7,6 +7,8 @@ import { PgNotifyBus } from './pg-notify-bus.js';
 /** No push channel: caches bound their entries' life instead (see the pipeline's ttlCapMs). */
 class NoBus implements InvalidationBus {
   readonly healthy = true;
+  /** Nothing tells other nodes about a change: entries live at most 1 s, so the bound holds anyway. */
+  readonly entryTtlCapMs = 1000;
   async publish(): Promise<void> {}
   onMessage(): void {}
   onReset(): void {}

@@ -1,17 +1,13 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { generateSigningKeyPair, type SigningAlgorithm } from '../projects/key-material.js';
 import type { Command } from 'commander';
 
-const ALGORITHMS = ['EdDSA', 'ES256', 'RS256'] as const;
-type Algorithm = (typeof ALGORITHMS)[number];
+const ALGORITHMS: readonly SigningAlgorithm[] = ['EdDSA', 'ES256', 'RS256'];
+type Algorithm = SigningAlgorithm;
 
 /** A fresh signing key pair as JWKs (kid, alg, use set): the private JWK, and the public JWK Set. */
 export function generateJwk(alg: Algorithm, kid: string = randomUUID()): { private: Record<string, unknown>; public: { keys: Record<string, unknown>[] } } {
-  const pair =
-    alg === 'EdDSA'
-      ? generateKeyPairSync('ed25519')
-      : alg === 'ES256'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pair = generateSigningKeyPair(alg);
   const meta = { kid, alg, use: 'sig' };
   return {
     private: { ...pair.privateKey.export({ format: 'jwk' }), ...meta },

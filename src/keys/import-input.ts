@@ -1,7 +1,7 @@
 import { AppError, invalidArgument } from '../errors/app-error.js';
 import type { ProjectContext } from '../projects/project-context.js';
-import type { RateLimitPolicy, Visibility } from '../store/records.js';
 import { classifyCredential } from './key-format.js';
+import type { NewKeyFields } from './key-lifecycle.js';
 import { cleanCidrs, cleanMetadata, cleanRateLimit, cleanScopes, cleanText, parseVisibility, type RateLimitInput, resolveTtl } from './key-input.js';
 
 export const RAW_KEY_MAX = 1024;
@@ -10,18 +10,11 @@ export const RAW_KEY_MAX = 1024;
 export const isWellFormed = (s: string): boolean => (s as string & { isWellFormed(): boolean }).isWellFormed();
 
 /** One key to import, validated. Exactly one of rawKey / sha256 (lower-case hex) is set. */
-export interface ImportInput {
+export interface ImportInput extends NewKeyFields {
   rawKey?: string;
   sha256?: string;
   name: string;
   actorId: string;
-  scopes?: string[];
-  metadata?: Record<string, unknown>;
-  ttlMs: number;
-  rateLimit?: RateLimitPolicy | null;
-  allowedCidrs?: string[];
-  visibility?: Visibility;
-  requestId?: string;
 }
 
 export interface ImportBody {

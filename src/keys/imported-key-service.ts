@@ -4,10 +4,9 @@ import type { Clock } from '../shared/clock.js';
 import type { IdSource } from '../shared/ids.js';
 import type { KeyStore } from '../store/ports.js';
 import type { KeyRecord } from '../store/records.js';
-import { QuotaExceeded, UniqueViolation } from '../store/store-errors.js';
 import { importedKeyHash, legacyKeyHash } from '../verify/imported-hash.js';
 import type { ImportInput } from './import-input.js';
-import { type KeyChangeListener, KeyLifecycle, quotaExceeded } from './key-lifecycle.js';
+import { type KeyChangeListener, KeyLifecycle } from './key-lifecycle.js';
 
 export interface ImportResult {
   key: KeyRecord;
@@ -30,29 +29,12 @@ export class ImportedKeyService extends KeyLifecycle {
 
   /** The record an input becomes (not yet stored). */
   toRecord(ctx: ProjectContext, input: ImportInput, now: number): KeyRecord {
-    return {
-      // Time-ordered (UUIDv7): bulk imports append to the primary-key and list indexes instead of
-      // writing all over them (half the insert cost on SQLite), and lists come out newest first.
-      keyId: this.ids.timeUuid(now),
-      kind: 'imported',
-      name: input.name,
-      actorId: input.actorId,
-      scopes: input.scopes ?? [],
-      metadata: input.metadata ?? {},
-      status: 'active',
-      visibility: input.visibility ?? 'secret',
+    // Time-ordered (UUIDv7): bulk imports append to the primary-key and list indexes instead of
+    // writing all over them (half the insert cost on SQLite), and lists come out newest first.
+    return this.newRecord(this.ids.timeUuid(now), now, input, {
       tokenPrefix: null,
       lookupHash: input.rawKey !== undefined ? importedKeyHash(ctx.id, input.rawKey) : (input.sha256 as string),
-      createdAt: now,
-      updatedAt: now,
-      expiresAt: now + input.ttlMs,
-      lastUsedAt: null,
-      rateLimit: input.rateLimit ?? null,
-      allowedCidrs: input.allowedCidrs ?? [],
-      revocationReason: null,
-      revocationDescription: null,
-      requestId: input.requestId || null,
-    };
+    });
   }
 
   /** The hashes under which this input may already exist: its own, and for a raw key its legacy digest. */
@@ -67,18 +49,8 @@ export class ImportedKeyService extends KeyLifecycle {
     }
     const record = this.toRecord(ctx, input, this.clock.now());
     if ((await store.findExisting('imported', ImportedKeyService.hashesOf(record, input), [])).length) throw alreadyExists();
-    try {
-      await store.insert(record, ctx.maxActiveKeys);
-    } catch (e) {
-      if (e instanceof QuotaExceeded) throw quotaExceeded(e);
-      if (e instanceof UniqueViolation && e.constraint === 'request_id' && input.requestId) {
-        const winner = await store.getByRequestId('imported', input.requestId);
-        if (winner) return { key: winner, replayed: true };
-      }
-      if (e instanceof UniqueViolation) throw alreadyExists();
-      throw e;
-    }
-    return { key: record, replayed: false };
+    const winner = await this.insertNew(ctx, store, record, alreadyExists);
+    return winner ? { key: winner, replayed: true } : { key: record, replayed: false };
   }
 
   /** Hard delete (imported keys only, like Talos); frees the quota slot. */

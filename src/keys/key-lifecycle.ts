@@ -3,10 +3,23 @@ import type { ProjectContext } from '../projects/project-context.js';
 import type { Clock } from '../shared/clock.js';
 import type { IdSource } from '../shared/ids.js';
 import type { KeyStore } from '../store/ports.js';
-import type { KeyKind, KeyPatch, KeyRecord, Revocation } from '../store/records.js';
-import type { QuotaExceeded } from '../store/store-errors.js';
+import type { KeyKind, KeyPatch, KeyRecord, RateLimitPolicy, Revocation, Visibility } from '../store/records.js';
+import { QuotaExceeded, UniqueViolation } from '../store/store-errors.js';
 import type { KeyFilter } from './list-filter.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
+
+/** The caller-settable fields every new key has, issued or imported. */
+export interface NewKeyFields {
+  name?: string;
+  actorId?: string;
+  scopes?: string[];
+  metadata?: Record<string, unknown>;
+  ttlMs: number;
+  rateLimit?: RateLimitPolicy | null;
+  allowedCidrs?: string[];
+  visibility?: Visibility;
+  requestId?: string;
+}
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
@@ -32,6 +45,50 @@ export class KeyLifecycle {
     protected readonly ids: IdSource,
     protected readonly onChange: KeyChangeListener = () => {},
   ) {}
+
+  /** A new active key of this kind with the caller's optional fields defaulted (not yet stored). */
+  protected newRecord(keyId: string, now: number, f: NewKeyFields, stored: { tokenPrefix: string | null; lookupHash: string | null }): KeyRecord {
+    return {
+      keyId,
+      kind: this.kind,
+      name: f.name ?? '',
+      actorId: f.actorId || null,
+      scopes: f.scopes ?? [],
+      metadata: f.metadata ?? {},
+      status: 'active',
+      visibility: f.visibility ?? 'secret',
+      ...stored,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: now + f.ttlMs,
+      lastUsedAt: null,
+      rateLimit: f.rateLimit ?? null,
+      allowedCidrs: f.allowedCidrs ?? [],
+      revocationReason: null,
+      revocationDescription: null,
+      requestId: f.requestId || null,
+    };
+  }
+
+  /**
+   * Inserts a new key against the project's quota (402 when full). Returns undefined when stored, or
+   * the key that won a concurrent request with the same request_id (an idempotent replay); any other
+   * uniqueness conflict is `exists()`.
+   */
+  protected async insertNew(ctx: ProjectContext, store: KeyStore, record: KeyRecord, exists: () => AppError): Promise<KeyRecord | undefined> {
+    try {
+      await store.insert(record, ctx.maxActiveKeys);
+      return undefined;
+    } catch (e) {
+      if (e instanceof QuotaExceeded) throw quotaExceeded(e);
+      if (e instanceof UniqueViolation && e.constraint === 'request_id' && record.requestId) {
+        const winner = await store.getByRequestId(this.kind, record.requestId);
+        if (winner) return winner;
+      }
+      if (e instanceof UniqueViolation) throw exists();
+      throw e;
+    }
+  }
 
   async get(store: KeyStore, keyId: string): Promise<KeyRecord> {
     const key = await store.getByKind(this.kind, keyId);

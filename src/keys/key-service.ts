@@ -5,21 +5,10 @@ import type { Clock } from '../shared/clock.js';
 import type { IdSource } from '../shared/ids.js';
 import type { KeyStore } from '../store/ports.js';
 import type { KeyRecord, RateLimitPolicy, Revocation, Visibility } from '../store/records.js';
-import { QuotaExceeded, UniqueViolation } from '../store/store-errors.js';
 import { buildIssuedKey } from './key-format.js';
-import { type KeyChangeListener, KeyLifecycle, quotaExceeded } from './key-lifecycle.js';
+import { type KeyChangeListener, KeyLifecycle, type NewKeyFields } from './key-lifecycle.js';
 
-export interface IssueInput {
-  name?: string;
-  actorId?: string;
-  scopes?: string[];
-  metadata?: Record<string, unknown>;
-  ttlMs: number;
-  rateLimit?: RateLimitPolicy | null;
-  allowedCidrs?: string[];
-  visibility?: Visibility;
-  requestId?: string;
-}
+export type IssueInput = NewKeyFields;
 
 export interface RotateInput {
   name?: string;
@@ -56,39 +45,10 @@ export class IssuedKeyService extends KeyLifecycle {
       if (existing) return { key: existing };
     }
     const { keyId, secret, prefix } = this.mint(ctx, visibility, now);
-    const key: KeyRecord = {
-      keyId,
-      kind: 'issued',
-      name: input.name ?? '',
-      actorId: input.actorId || null,
-      scopes: input.scopes ?? [],
-      metadata: input.metadata ?? {},
-      status: 'active',
-      visibility,
-      tokenPrefix: prefix,
-      lookupHash: null,
-      createdAt: now,
-      updatedAt: now,
-      expiresAt: now + input.ttlMs,
-      lastUsedAt: null,
-      rateLimit: input.rateLimit ?? null,
-      allowedCidrs: input.allowedCidrs ?? [],
-      revocationReason: null,
-      revocationDescription: null,
-      requestId: input.requestId || null,
-    };
-    try {
-      await store.insert(key, ctx.maxActiveKeys);
-    } catch (e) {
-      if (e instanceof QuotaExceeded) throw quotaExceeded(e);
-      // Idempotent replay that raced the first request: return the winner, without its secret.
-      if (e instanceof UniqueViolation && e.constraint === 'request_id' && input.requestId) {
-        const winner = await store.getByRequestId('issued', input.requestId);
-        if (winner) return { key: winner };
-      }
-      if (e instanceof UniqueViolation) throw new AppError('API_KEY_EXISTS', 'An API key with this identity already exists.');
-      throw e;
-    }
+    const key = this.newRecord(keyId, now, { ...input, visibility }, { tokenPrefix: prefix, lookupHash: null });
+    const winner = await this.insertNew(ctx, store, key, () => new AppError('API_KEY_EXISTS', 'An API key with this identity already exists.'));
+    // Idempotent replay that raced the first request: the winner, without its secret.
+    if (winner) return { key: winner };
     return { key, secret };
   }
 

@@ -55,6 +55,8 @@ export async function loadProjectContext(
     macaroonPrefixes: [settings.derived_tokens.macaroon_prefix.current, ...settings.derived_tokens.macaroon_prefix.retired],
     defaultTtlMs: ms(settings.api_keys.default_ttl, 90 * 86_400_000),
     maxTtlMs: ms(settings.api_keys.max_ttl, 365 * 86_400_000),
+    cacheTtlMs: ms(settings.cache.ttl, 300_000),
+    derivedTtlMs: ms(settings.derived_tokens.default_ttl, 3_600_000),
     clockSkewMs: Math.min(ms(settings.credentials.clock_skew, 300_000), MAX_CLOCK_SKEW_MS),
     issuer: settings.credentials.issuer,
     clientIpSource: settings.client_ip.source,

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyPairKeyObjectResult } from 'node:crypto';
 import type { EnvelopeCipher } from '../crypto/envelope.js';
 import type { IdSource } from '../shared/ids.js';
 import type { ProjectSecretRecord } from '../store/records.js';
@@ -22,15 +22,17 @@ export function newHmacSecret(projectId: string, cipher: EnvelopeCipher, ids: Id
   };
 }
 
+/** A fresh key pair for JWT signing with `algorithm` (RSA: 2048 bits). */
+export function generateSigningKeyPair(algorithm: SigningAlgorithm): KeyPairKeyObjectResult {
+  if (algorithm === 'EdDSA') return generateKeyPairSync('ed25519');
+  if (algorithm === 'ES256') return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return generateKeyPairSync('rsa', { modulusLength: 2048 });
+}
+
 /** A fresh signing key pair: private part sealed (PKCS#8 DER), public part kept as a JWK with kid/alg/use. */
 export function newSigningKey(projectId: string, algorithm: SigningAlgorithm, cipher: EnvelopeCipher, ids: IdSource, now: number): ProjectSecretRecord {
   const id = ids.uuid();
-  const pair =
-    algorithm === 'EdDSA'
-      ? generateKeyPairSync('ed25519')
-      : algorithm === 'ES256'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pair = generateSigningKeyPair(algorithm);
   const publicJwk = { ...pair.publicKey.export({ format: 'jwk' }), kid: id, alg: algorithm, use: 'sig' };
   return {
     secretId: id,

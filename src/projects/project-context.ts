@@ -28,6 +28,9 @@ export interface ProjectContext {
   readonly defaultTtlMs: number;
   readonly maxTtlMs: number;
   readonly clockSkewMs: number;
+  /** Parsed once per context load, not per request: the verify cache TTL and the derived-token default TTL. */
+  readonly cacheTtlMs: number;
+  readonly derivedTtlMs: number;
   readonly issuer: string;
   /** Where the client address of a verify comes from, and which peers may set that header. */
   readonly clientIpSource: ClientIpSource;

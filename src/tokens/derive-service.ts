@@ -2,7 +2,7 @@ import { SignJWT } from 'jose';
 import { AppError, invalidArgument } from '../errors/app-error.js';
 import type { ProjectContext } from '../projects/project-context.js';
 import type { Clock } from '../shared/clock.js';
-import { parseDuration, parseTtl } from '../shared/duration.js';
+import { parseTtl } from '../shared/duration.js';
 import type { IdSource } from '../shared/ids.js';
 import type { KeyReader, LegacyHashUpgrader } from '../store/ports.js';
 import type { VerifyPipeline } from '../verify/pipeline.js';
@@ -59,7 +59,7 @@ export class DeriveService {
     const scopes = requested.length ? [...new Set(requested)] : key.scopes;
 
     const now = this.clock.now();
-    let ttlMs = parseDuration(ctx.settings.derived_tokens.default_ttl) ?? 3_600_000;
+    let ttlMs = ctx.derivedTtlMs;
     if (input.ttl !== undefined && input.ttl !== '') {
       const ttl = parseTtl(input.ttl);
       if (!ttl.ok) throw new AppError('INVALID_TTL', `ttl: ${ttl.reason}`, { field: 'ttl' });

@@ -1,6 +1,5 @@
 import type { KeyCache } from '../cache/key-cache.js';
 import type { ProjectContext } from '../projects/project-context.js';
-import { parseDuration } from '../shared/duration.js';
 import type { KeyReader } from '../store/ports.js';
 import type { KeyRecord } from '../store/records.js';
 
@@ -37,7 +36,7 @@ export class CachedKeyLookup {
   }
 
   private ttl(ctx: ProjectContext, key: KeyRecord, now: number): number {
-    const project = parseDuration(ctx.settings.cache.ttl) ?? 300_000;
+    const project = ctx.cacheTtlMs;
     const toExpiry = key.expiresAt === null ? Number.POSITIVE_INFINITY : key.expiresAt - now;
     const ttl = Math.min(project, toExpiry, this.policy?.ttlCapMs ?? Number.POSITIVE_INFINITY);
     return ttl < 1000 ? 0 : ttl; // not worth caching for under a second (as Talos)

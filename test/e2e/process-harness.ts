@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { cleanEnv, freePort } from '../helpers/server-process.js';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,23 +16,7 @@ const SERVER_READY_MS = 20_000;
 const CLI_TIMEOUT_MS = 20_000;
 const live = new Set<ChildProcess>();
 
-/** A free TCP port on 127.0.0.1 (bind port 0, read it, release it). */
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address() as { port: number };
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
-/** The parent's environment without any KEYSMITH_* variable (a developer's own must not leak in). */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KEYSMITH_')) env[k] = v;
-  return { ...env, ...extra };
-}
+export { freePort };
 
 function spawnKeysmith(args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {

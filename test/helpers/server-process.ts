@@ -13,6 +13,13 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The parent's environment without any KEYSMITH_* variable (a developer's own must not leak in), plus `extra`. */
+export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KEYSMITH_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
 export interface ServerProcess {
   child: ChildProcess;
   port: number;

@@ -1,22 +1,17 @@
 import { Type } from 'typebox';
-import { Duration, IpRestrictionSchema, IssuedApiKeySchema, Metadata, RateLimitPolicySchema, Scopes, Text, Visibility } from './common.js';
-import { UpdateResource } from './issued-keys.js';
+import { IssuedApiKeySchema, Text } from './common.js';
+import { IssueRequest, UpdateResource } from './issued-keys.js';
 
 /** The imported-key resource has the issued key's fields (Talos ImportedApiKey). */
 export const ImportedApiKeySchema = Type.Object(IssuedApiKeySchema.properties, { $id: 'ImportedApiKey' });
 
+/** An import takes what an issue takes, plus the key itself (name and actor_id are required here). */
 const importFields = {
   raw_key: Type.Optional(Text(1024, 'The key as issued by the other system. Never stored: only its tenant-bound hash.')),
   sha256: Type.Optional(Text(64, 'Keysmith extension, instead of raw_key: the SHA-256 digest of the key (hex or base64).')),
+  ...IssueRequest.properties,
   name: Type.Optional(Text(255, 'Required.')),
   actor_id: Type.Optional(Text(255, 'Required.')),
-  scopes: Type.Optional(Scopes),
-  metadata: Type.Optional(Metadata),
-  ttl: Type.Optional(Duration),
-  rate_limit_policy: Type.Optional(RateLimitPolicySchema),
-  ip_restriction: Type.Optional(IpRestrictionSchema),
-  visibility: Type.Optional(Visibility),
-  request_id: Type.Optional(Text(36, 'Idempotency key (≤ 36 characters), unique per project.')),
 };
 export const ImportRequest = Type.Object(importFields, { additionalProperties: false, $id: 'ImportApiKeyRequest' });
 
