@@ -33,6 +33,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerIssuedKeyRoutes } from './routes/admin/issued-keys.js';
 import { registerVerifyRoutes } from './routes/admin/verify.js';
 import { requireTenant } from './tenant.js';
+import { VerifyEndpoint } from './verify/verify-endpoint.js';
 import { typeboxValidatorCompiler } from './validator.js';
 
 export type ServeMode = 'all' | 'admin' | 'public';
@@ -122,7 +123,7 @@ export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<F
     registerIssuedKeyRoutes(app, { keys: deps.issuedKeys, clock: deps.clock, audit: deps.audit, guard });
     registerImportedKeyRoutes(app, { keys: deps.importedKeys, projects: deps.projects, clock: deps.clock, audit: deps.audit, guard });
     registerRevokeAnyRoute(app, { lifecycles: { issued: deps.issuedKeys, imported: deps.importedKeys }, audit: deps.audit, guard });
-    registerVerifyRoutes(app, { pipeline: deps.pipeline, clock: deps.clock, audit: deps.audit, metrics: deps.metrics, guard });
+    registerVerifyRoutes(app, { endpoint: new VerifyEndpoint(deps), guard });
     registerDeriveRoute(app, { derive: deps.derive, audit: deps.audit, guard });
     const operator = {
       projects: deps.projects,
