@@ -20,6 +20,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { OperatorAuth } from '../tenancy/operator-auth.js';
 import type { PublicTenantResolver } from '../tenancy/public-tenant.js';
 import { requireOperator } from './operator.js';
+import { registerConsole } from './console/register-console.js';
 import { registerAuditRoutes } from './routes/operator/audit.js';
 import { registerConfigRoutes } from './routes/operator/config.js';
 import { OperatorCursors } from './routes/operator/cursor.js';
@@ -28,13 +29,17 @@ import { registerTokenRoutes } from './routes/operator/tokens.js';
 import { registerJwksRoutes } from './routes/public/jwks.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './plugins/errors.js';
 import { registerRequestContext, requestIdFrom } from './plugins/request-context.js';
+import { registerTracing } from './plugins/tracing.js';
+import type { Tracing } from '../observability/tracing.js';
 import { RouteTable } from './route-table.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIssuedKeyRoutes } from './routes/admin/issued-keys.js';
 import { registerVerifyRoutes } from './routes/admin/verify.js';
 import { requireTenant } from './tenant.js';
 import { VerifyEndpoint } from './verify/verify-endpoint.js';
+import { FastVerify, fastPathServer } from './verify/fast-verify.js';
 import { typeboxValidatorCompiler } from './validator.js';
+import { systemIds } from '../shared/ids.js';
 
 export type ServeMode = 'all' | 'admin' | 'public';
 
@@ -56,12 +61,18 @@ export interface HttpDeps {
   operatorCursorKey: Buffer;
   publicTenants: PublicTenantResolver;
   newId: () => string;
+  /** Random bytes (console session ids); defaults to node:crypto through shared/ids. */
+  secret?: (bytes: number) => Buffer;
   bodyLimit: number;
+  /** Present only when tracing is enabled: server spans and trace ids in the access log. */
+  tracing?: Tracing | null;
 }
 
 /** The common Fastify setup of both listeners: ids, headers, strict JSON, one error writer. */
-function baseServer(deps: HttpDeps, routes: RouteTable): FastifyInstance {
+function baseServer(deps: HttpDeps, routes: RouteTable, fast?: FastVerify): FastifyInstance {
   const app = Fastify({
+    // The verify fast path answers its plain requests before Fastify sees them (verify/fast-verify.ts).
+    ...(fast ? { serverFactory: fastPathServer(fast) } : {}),
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     // Our own access-log line (plugins/request-context.ts) replaces Fastify's, which would log URLs.
     logController: new LogController({ disableRequestLogging: true }),
@@ -89,6 +100,7 @@ function baseServer(deps: HttpDeps, routes: RouteTable): FastifyInstance {
     if (request.body === undefined && (request.method === 'POST' || request.method === 'PATCH')) request.body = {};
     done();
   });
+  if (deps.tracing) registerTracing(app, deps.tracing); // before request-context: see plugins/tracing.ts
   registerRequestContext(app, deps.metrics);
   registerErrorHandling(app, routes);
   return app;
@@ -96,7 +108,11 @@ function baseServer(deps: HttpDeps, routes: RouteTable): FastifyInstance {
 
 /** The API listener (port 4420): admin and/or public surfaces by mode, health, OpenAPI. */
 export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<FastifyInstance> {
-  const app = baseServer(deps, new RouteTable());
+  const tenantDeps = { tokens: deps.tokens, projects: deps.projects, store: deps.store };
+  const verifyEndpoint = new VerifyEndpoint(deps);
+  const admin = mode === 'all' || mode === 'admin';
+  const fast = admin ? new FastVerify({ ...deps, endpoint: verifyEndpoint, tenants: tenantDeps }) : undefined;
+  const app = baseServer(deps, new RouteTable(), fast);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -116,14 +132,16 @@ export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<F
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  const guard = (p: Permission) => requireTenant({ tokens: deps.tokens, projects: deps.projects, store: deps.store }, p);
+  const guard = (p: Permission) => requireTenant(tenantDeps, p);
   registerHealthRoutes(app, () => deps.store.ping());
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (mode === 'all' || mode === 'admin') {
+    // First: its hooks (cookie sessions, verification counts) must see the API routes registered below.
+    registerConsole(app, { ...deps, secret: deps.secret ?? systemIds.secret, guard });
     registerIssuedKeyRoutes(app, { keys: deps.issuedKeys, clock: deps.clock, audit: deps.audit, guard });
     registerImportedKeyRoutes(app, { keys: deps.importedKeys, projects: deps.projects, clock: deps.clock, audit: deps.audit, guard });
     registerRevokeAnyRoute(app, { lifecycles: { issued: deps.issuedKeys, imported: deps.importedKeys }, audit: deps.audit, guard });
-    registerVerifyRoutes(app, { endpoint: new VerifyEndpoint(deps), guard });
+    registerVerifyRoutes(app, { endpoint: verifyEndpoint, guard });
     registerDeriveRoute(app, { derive: deps.derive, audit: deps.audit, guard });
     const operator = {
       projects: deps.projects,

@@ -21,22 +21,32 @@ declare module 'fastify' {
   }
 }
 
+export type TenantDeps = { tokens: TokenService; projects: ProjectService; store: Store };
+
+/**
+ * Authenticates a project token (the Authorization header) and requires one permission; resolves the
+ * caller's project context and key store. Shared by the Fastify guard and the verify fast path.
+ */
+export async function authenticateTenant(deps: TenantDeps, authorization: string | undefined, permission: Permission): Promise<Tenant> {
+  const principal = await deps.tokens.authenticate(authorization);
+  if (!allows(principal.permissions, permission)) throw new AppError('PERMISSION_DENIED', `This token lacks the "${permission}" permission.`, { permission });
+  // A token of a project deleted on this or another node: the project is gone, so is the token.
+  const ctx = await deps.projects.context(principal.projectId).catch((e: unknown) => {
+    throw e instanceof AppError && e.reason === 'PROJECT_NOT_FOUND'
+      ? new AppError('UNAUTHENTICATED', 'A valid project API token is required: Authorization: Bearer <token>.')
+      : e;
+  });
+  if (!ctx.apiKeysEnabled) throw new AppError('API_KEYS_NOT_ENABLED', 'API keys are not enabled for this project: enable them first.');
+  return { principal, ctx, keys: deps.store.keys(ctx.id) };
+}
+
 /**
  * Builds the onRequest hook that authenticates a project token and requires one permission — before the
  * body is read or validated, so an unauthenticated caller learns nothing about the request schema.
  */
-export function requireTenant(deps: { tokens: TokenService; projects: ProjectService; store: Store }, permission: Permission) {
+export function requireTenant(deps: TenantDeps, permission: Permission) {
   return async (request: FastifyRequest): Promise<void> => {
-    const principal = await deps.tokens.authenticate(request.headers.authorization);
-    if (!allows(principal.permissions, permission)) throw new AppError('PERMISSION_DENIED', `This token lacks the "${permission}" permission.`, { permission });
-    // A token of a project deleted on this or another node: the project is gone, so is the token.
-    const ctx = await deps.projects.context(principal.projectId).catch((e: unknown) => {
-      throw e instanceof AppError && e.reason === 'PROJECT_NOT_FOUND'
-        ? new AppError('UNAUTHENTICATED', 'A valid project API token is required: Authorization: Bearer <token>.')
-        : e;
-    });
-    if (!ctx.apiKeysEnabled) throw new AppError('API_KEYS_NOT_ENABLED', 'API keys are not enabled for this project: enable them first.');
-    request.tenant = { principal, ctx, keys: deps.store.keys(ctx.id) };
+    request.tenant = await authenticateTenant(deps, request.headers.authorization, permission);
   };
 }
 

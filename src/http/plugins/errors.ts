@@ -1,63 +1,18 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../errors/app-error.js';
-import type { ErrorReason } from '../../errors/catalogue.js';
-import { StoreTimeout, StoreUnavailable } from '../../store/store-errors.js';
 import { aip193 } from '../aip193.js';
+import { errorResponse } from '../error-response.js';
 import { SECURITY_HEADERS } from './request-context.js';
 
-/** Fastify's own errors that are the client's fault, mapped to catalogue reasons. */
-const FASTIFY_CODES: Record<string, ErrorReason> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_ARGUMENT',
-  FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_BAD_URL: 'INVALID_ARGUMENT',
-  FST_ERR_ASYNC_CONSTRAINT: 'INVALID_ARGUMENT',
-};
-
-/**
- * One writer for every error: AppError → its catalogue entry; validation and body-parsing errors →
- * 400/413/415; storage outages → 503/504 with Retry-After; anything else → a sanitised 500 whose
- * details go to the log with the request id, never to the client.
- */
+/** One writer for every error (error-response.ts decides the answer; this logs and sends it). */
 export function registerErrorHandling(app: FastifyInstance, routeTable: { allowedMethods(path: string): string[] }): void {
   app.setErrorHandler((error: FastifyError & { field?: string }, request, reply) => {
-    if (error instanceof AppError) {
-      if (error.headers) reply.headers(error.headers);
-      return reply.code(error.httpStatus).send(aip193(error.reason, error.message, error.metadata));
-    }
-    if (error.validation) {
-      return reply.code(400).send(aip193('INVALID_ARGUMENT', `Invalid request: ${error.message}`, error.field ? { field: error.field } : undefined));
-    }
-    const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
-    if (mapped) {
-      const message =
-        mapped === 'MALFORMED_JSON'
-          ? 'The request body is not valid JSON.'
-          : mapped === 'PAYLOAD_TOO_LARGE'
-            ? 'The request body is too large.'
-            : mapped === 'UNSUPPORTED_MEDIA_TYPE'
-              ? 'The request body must be application/json.'
-              : 'Malformed request.';
-      return reply.code(mapped === 'PAYLOAD_TOO_LARGE' ? 413 : mapped === 'UNSUPPORTED_MEDIA_TYPE' ? 415 : 400).send(aip193(mapped, message));
-    }
-    if (error instanceof StoreUnavailable) {
-      request.log.warn({ reqId: request.id, err: { name: error.name } }, 'database unavailable');
-      reply.header('Retry-After', '1');
-      return reply.code(503).send(aip193('SERVICE_UNAVAILABLE', 'The database is unavailable; retry with backoff.'));
-    }
-    if (error instanceof StoreTimeout) {
-      reply.header('Retry-After', '1');
-      return reply.code(504).send(aip193('GATEWAY_TIMEOUT', 'The database did not answer in time; retry with backoff.'));
-    }
-    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(400).send(aip193('INVALID_ARGUMENT', 'Malformed request.'));
-    }
-    request.log.error({ reqId: request.id, err: { name: error.name, message: error.message, code: error.code, stack: error.stack } }, 'unhandled error');
-    return reply.code(500).send(aip193('INTERNAL', 'An internal error occurred.'));
+    const r = errorResponse(error);
+    if (r.log === 'store-unavailable') request.log.warn({ reqId: request.id, err: { name: error.name } }, 'database unavailable');
+    else if (r.log === 'internal')
+      request.log.error({ reqId: request.id, err: { name: error.name, message: error.message, code: error.code, stack: error.stack } }, 'unhandled error');
+    if (r.headers) reply.headers(r.headers);
+    return reply.code(r.status).send(r.body);
   });
 
   app.setNotFoundHandler((request, reply) => {
