@@ -18,6 +18,9 @@ import { VerifyPipeline } from './verify/pipeline.js';
 import { KeyCache } from './cache/key-cache.js';
 import { Metrics } from './observability/metrics.js';
 import { LastUsedRecorder } from './verify/last-used.js';
+import { Tracing } from './observability/tracing.js';
+import { tracePipeline } from './observability/traced-pipeline.js';
+import { traceStore } from './store/traced-store.js';
 import { startInvalidationBus } from './cache/start-bus.js';
 import { DeriveService } from './tokens/derive-service.js';
 import { SelfRevocation } from './keys/self-revoke.js';
@@ -62,14 +65,17 @@ export class SchemaBehindError extends Error {
  * Nothing listens yet — `startApp` does that — so tests can drive `api.inject()` directly.
  */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<KeysmithApp> {
-  const logger = overrides.logger ?? createLogger(config.log.level, overrides.logStream);
+  // Tracing first: the logger's mixin stamps trace ids. Off = no OpenTelemetry SDK is even loaded.
+  const tracing = config.tracing.enabled ? await Tracing.start(config.tracing) : null;
+  const logger = overrides.logger ?? createLogger(config.log.level, overrides.logStream, tracing?.logFields);
+  tracing?.reportTo((m) => logger.warn(m));
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? systemIds;
   const dsn = resolveDsn(config);
   const embedded = isSqlite(dsn) && !config.db.dsn;
   const cipher = new EnvelopeCipher(resolveMasterKey(config, embedded || isSqlite(dsn), (m) => logger.warn(m)));
 
-  const store = createSqlStore(openDialect(dsn));
+  const store = traceStore(createSqlStore(openDialect(dsn)), tracing);
   try {
     const autoMigrate = config.db.auto_migrate ?? isSqlite(dsn);
     const state = await migrationState(store);
@@ -83,6 +89,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     }
   } catch (e) {
     await store.close();
+    await tracing?.shutdown();
     throw e;
   }
 
@@ -98,20 +105,25 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const tokens = new TokenService(store.tokens, clock, ids);
   const promMetrics = new Metrics();
   const cache = new KeyCache(config.cache.max_entries, clock);
+  promMetrics.trackCache(() => ({ ...cache.stats, entries: cache.size }));
+  promMetrics.trackDbPool(() => store.poolStats());
   const bus = await startInvalidationBus(dsn, store, logger);
-  bus.onMessage((projectId, keyId) => cache.invalidate(projectId, keyId));
+  bus.onMessage((m) => {
+    if (m.kind === 'key') cache.invalidate(m.projectId, m.keyId);
+  });
   bus.onReset(() => cache.clear());
   // Every revoke, update, rotate and delete: forget the key here at once, and tell the other nodes.
   const keyChanged = (projectId: string, keyId: string) => {
     promMetrics.keyChanges.inc();
     cache.invalidate(projectId, keyId);
-    void bus.publish(projectId, keyId);
+    void bus.publish({ kind: 'key', projectId, keyId, sentAt: clock.now() });
   };
   const issuedKeys = new IssuedKeyService(clock, ids, keyChanged);
   const importedKeys = new ImportedKeyService(clock, ids, keyChanged);
   const lastUsed = new LastUsedRecorder(store, logger);
   lastUsed.start();
   const pipeline = new VerifyPipeline(clock, { cache, usable: () => bus.healthy, ttlCapMs: bus.entryTtlCapMs }, lastUsed);
+  if (tracing) tracePipeline(pipeline, tracing);
   const derive = new DeriveService(pipeline, clock, ids);
   const selfRevoke = new SelfRevocation(pipeline, { issued: issuedKeys, imported: importedKeys }, clock);
   const bootstrap = await bootstrapDefaultProject({ store, projects, tokens }, config.projects.default_slug, config.admin_token);
@@ -142,7 +154,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     operatorCursorKey: cipher.deriveKey('operator-page-token'),
     publicTenants,
     newId: () => ids.uuid(),
+    secret: (n: number) => ids.secret(n),
     bodyLimit: config.serve.http.body_limit,
+    tracing,
   };
   const api = await buildApiServer(httpDeps, overrides.mode ?? 'all');
   const metrics = await buildMetricsServer(httpDeps);
@@ -170,6 +184,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await lastUsed.close(); // writes the last minute's uses
       await audit.close(); // flushes aggregated verification failures
       await store.close();
+      await tracing?.shutdown(); // flushes the spans still queued in the batch processor
     },
   };
 }

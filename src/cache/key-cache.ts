@@ -16,29 +16,49 @@ interface Entry {
 export class KeyCache {
   private readonly records: LRUCache<string, Entry>;
   private readonly hashes: LRUCache<string, string>;
+  /**
+   * Plain counters for /metrics, read on scrape (observability/metrics.ts): the hot path bumps an
+   * integer instead of a labelled prom-client counter. `evictions` are LRU evictions only — not
+   * invalidations, expiries or overwrites.
+   */
+  readonly stats = { hits: 0, misses: 0, evictions: 0 };
 
   constructor(
     maxEntries: number,
     private readonly clock: Clock,
   ) {
-    this.records = new LRUCache({ max: Math.max(1, maxEntries) });
+    this.records = new LRUCache({
+      max: Math.max(1, maxEntries),
+      dispose: (_value, _key, reason) => {
+        if (reason === 'evict') this.stats.evictions++;
+      },
+    });
     this.hashes = new LRUCache({ max: Math.max(1, maxEntries) });
   }
 
   get(projectId: string, keyId: string): KeyRecord | undefined {
     const k = `${projectId}|${keyId}`;
     const e = this.records.get(k);
-    if (!e) return undefined;
-    if (this.clock.now() >= e.expiresAt) {
-      this.records.delete(k);
+    if (!e) {
+      this.stats.misses++;
       return undefined;
     }
+    if (this.clock.now() >= e.expiresAt) {
+      this.records.delete(k);
+      this.stats.misses++;
+      return undefined;
+    }
+    this.stats.hits++;
     return e.record;
   }
 
   getByHash(projectId: string, hash: string): KeyRecord | undefined {
     const keyId = this.hashes.get(`${projectId}|${hash}`);
-    return keyId === undefined ? undefined : this.get(projectId, keyId);
+    if (keyId === undefined) {
+      this.stats.misses++;
+      return undefined;
+    }
+    return this.get(projectId, keyId);
   }
 
   /** `ttlMs` ≤ 0 stores nothing. */

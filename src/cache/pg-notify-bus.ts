@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { type BusMessage, decodeBusMessage, encodeBusMessage } from './bus-message.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 
 const CHANNEL = 'keysmith_key_changes';
@@ -14,10 +15,12 @@ const RECONNECT_MS = 500;
  */
 export class PgNotifyBus implements InvalidationBus {
   private client: pg.Client | null = null;
-  private handlers: ((p: string, k: string) => void)[] = [];
+  private handlers: ((m: BusMessage) => void)[] = [];
   private resets: (() => void)[] = [];
   private closed = false;
   private ok = false;
+  /** The connection was lost since the last successful LISTEN: clear again once back (see connect). */
+  private lostSince = false;
   private timer: NodeJS.Timeout | undefined;
   readonly entryTtlCapMs = null; // pushed: entries may live their full TTL
 
@@ -41,14 +44,17 @@ export class PgNotifyBus implements InvalidationBus {
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
     client.on('notification', (msg) => {
-      const [projectId, keyId] = (msg.payload ?? '').split('|');
-      if (projectId && keyId) for (const h of this.handlers) h(projectId, keyId);
+      const m = decodeBusMessage(msg.payload ?? '');
+      if (m) for (const h of this.handlers) h(m);
     });
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
       this.client = client;
       this.ok = true;
+      // A request that read the store before the loss may have filled the cache after the clear.
+      if (this.lostSince) for (const r of this.resets) r();
+      this.lostSince = false;
     } catch {
       client.end().catch(() => {});
       this.schedule();
@@ -58,6 +64,7 @@ export class PgNotifyBus implements InvalidationBus {
   private lost(client: pg.Client): void {
     if (this.client !== client) return;
     this.client = null;
+    this.lostSince = true;
     if (this.ok) this.logger.warn('cache invalidation bus (PostgreSQL LISTEN) lost; cache bypassed until it reconnects');
     this.ok = false;
     for (const r of this.resets) r();
@@ -73,16 +80,16 @@ export class PgNotifyBus implements InvalidationBus {
     this.timer.unref();
   }
 
-  async publish(projectId: string, keyId: string): Promise<void> {
+  async publish(message: BusMessage): Promise<void> {
     try {
-      await this.publisher(CHANNEL, `${projectId}|${keyId}`);
+      for (const payload of encodeBusMessage(message)) await this.publisher(CHANNEL, payload);
     } catch (e) {
       // The change itself committed; other nodes still fall back to the bounded TTL of their entries.
       this.logger.warn({ err: { name: (e as Error).name } }, 'cache invalidation publish failed');
     }
   }
 
-  onMessage(handler: (projectId: string, keyId: string) => void): void {
+  onMessage(handler: (message: BusMessage) => void): void {
     this.handlers.push(handler);
   }
 

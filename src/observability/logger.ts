@@ -27,10 +27,12 @@ export const REDACT_PATHS = [
   'admin_token',
 ];
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/** `mixin` (tracing on only): fields added to every line, e.g. the active span's trace id. */
+export function createLogger(level: string, destination?: DestinationStream, mixin?: () => Record<string, unknown>): Logger {
   return pino(
     {
       level,
+      mixin,
       base: { service: 'keysmith' },
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       timestamp: pino.stdTimeFunctions.isoTime,

@@ -40,6 +40,60 @@ export class Metrics {
     this.verifyDuration.observe({ cache }, seconds);
   }
 
+  /**
+   * Verify-cache counters and size, read from the cache's plain integers on scrape (the hot path never
+   * touches prom-client for them). `keysmith_cache_evictions_total` counts LRU evictions only.
+   */
+  trackCache(read: () => { hits: number; misses: number; evictions: number; entries: number }): void {
+    new client.Counter({
+      name: 'keysmith_cache_requests_total',
+      help: 'Verify-cache reads by result (hit or miss; reads skipped by Cache-Control are not counted).',
+      labelNames: ['result'] as const,
+      registers: [this.registry],
+      collect() {
+        const s = read();
+        this.reset();
+        this.inc({ result: 'hit' }, s.hits);
+        this.inc({ result: 'miss' }, s.misses);
+      },
+    });
+    new client.Counter({
+      name: 'keysmith_cache_evictions_total',
+      help: 'Verify-cache entries evicted because the cache was full (LRU), not invalidations or expiries.',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read().evictions);
+      },
+    });
+    new client.Gauge({
+      name: 'keysmith_cache_entries',
+      help: 'Key records in the verify cache.',
+      registers: [this.registry],
+      collect() {
+        this.set(read().entries);
+      },
+    });
+  }
+
+  /** Database connection pool occupancy, read on scrape. No series where the store has no pool (SQLite). */
+  trackDbPool(read: () => { total: number; idle: number; waiting: number } | null): void {
+    if (read() === null) return;
+    new client.Gauge({
+      name: 'keysmith_db_pool_connections',
+      help: 'Database pool connections: total open, idle, and callers waiting for one.',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const s = read();
+        if (!s) return;
+        this.set({ state: 'total' }, s.total);
+        this.set({ state: 'idle' }, s.idle);
+        this.set({ state: 'waiting' }, s.waiting);
+      },
+    });
+  }
+
   text(): Promise<string> {
     return this.registry.metrics();
   }

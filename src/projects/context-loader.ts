@@ -47,6 +47,7 @@ export async function loadProjectContext(
     slug: project.slug,
     plan: project.plan,
     maxActiveKeys: plan.max_active_keys,
+    rateLimiting: plan.rate_limiting && settings.rate_limit.enabled,
     apiKeysEnabled: project.apiKeysEnabled,
     settings,
     keyPrefix: p.current,

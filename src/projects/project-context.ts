@@ -19,6 +19,8 @@ export interface ProjectContext {
   readonly plan: string;
   /** The plan's active-key quota; null = unlimited. */
   readonly maxActiveKeys: number | null;
+  /** Rate-limit policies are enforced: the plan includes it AND the project's rate_limit.enabled is on. */
+  readonly rateLimiting: boolean;
   readonly apiKeysEnabled: boolean;
   readonly settings: ProjectSettings;
   readonly keyPrefix: string;

@@ -25,6 +25,12 @@ export interface KeyReader {
   getManyByIds(keyIds: readonly string[]): Promise<KeyRecord[]>;
   /** Batch verify: the keys with any of these lookup hashes, one query. */
   getManyByLookupHashes(hashes: readonly string[]): Promise<KeyRecord[]>;
+  /**
+   * The negative-cache filter (cache/imported-hash-filter.ts): up to `limit` lookup hashes of this
+   * project's keys (any status), ascending, strictly after `afterHash` (null = from the start). A
+   * keyset page over the (project_id, lookup_hash) index; hashes only, never records.
+   */
+  scanLookupHashes(afterHash: string | null, limit: number): Promise<string[]>;
 }
 
 /** Coalesced last-use writes (never on the request path). */

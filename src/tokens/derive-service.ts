@@ -7,6 +7,7 @@ import type { IdSource } from '../shared/ids.js';
 import type { KeyReader, LegacyHashUpgrader } from '../store/ports.js';
 import type { VerifyPipeline } from '../verify/pipeline.js';
 import { cleanCustomClaims, type DerivedClaims } from './jwt-claims.js';
+import { mintMacaroon } from './macaroon/mint-macaroon.js';
 
 export interface DeriveInput {
   credential: string;
@@ -24,7 +25,7 @@ export interface DerivedToken {
 }
 
 /**
- * Exchanges a long-lived key for a short-lived, narrower token. Every check happens before signing:
+ * Exchanges a long-lived key for a short-lived, narrower token (a JWT, or a macaroon: macaroon/). Every check happens before signing:
  * the parent is verified fresh from the store (no cache), must be an issued or imported key that is
  * active; scopes ⊆ the parent's; TTL ≤ the parent's remaining life and the project maximum.
  */
@@ -36,8 +37,6 @@ export class DeriveService {
   ) {}
 
   async derive(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, input: DeriveInput): Promise<DerivedToken> {
-    if (input.algorithm === 'macaroon')
-      throw new AppError('INVALID_ARGUMENT', 'TOKEN_ALGORITHM_MACAROON is not available yet on this server; use TOKEN_ALGORITHM_JWT.', { field: 'algorithm' });
     const custom = cleanCustomClaims(input.customClaims);
     const parent = await this.pipeline.loadParent(ctx, keys, input.credential);
     if (
@@ -70,7 +69,7 @@ export class DeriveService {
     if (ttlMs > ctx.maxTtlMs) throw new AppError('INVALID_TTL', 'ttl exceeds the project maximum.', { field: 'ttl' });
 
     const signer = ctx.signing.current;
-    if (!signer) throw new AppError('API_KEYS_NOT_ENABLED', 'The project has no signing key: enable API keys first.');
+    if (!signer && input.algorithm === 'jwt') throw new AppError('API_KEYS_NOT_ENABLED', 'The project has no signing key: enable API keys first.');
     const iat = Math.floor(now / 1000);
     const claims: DerivedClaims = {
       ...custom,
@@ -88,7 +87,10 @@ export class DeriveService {
       ...(key.allowedCidrs.length ? { acl: key.allowedCidrs } : {}),
     };
     if (claims.exp <= iat) throw invalidArgument('ttl must be at least 1s.', 'ttl');
-    const token = await new SignJWT(claims).setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'JWT' }).sign(signer.key);
+    const token =
+      input.algorithm === 'macaroon' || !signer
+        ? mintMacaroon(ctx, claims)
+        : await new SignJWT(claims).setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'JWT' }).sign(signer.key);
     return { token, expiresAt: claims.exp * 1000, scopes, claims };
   }
 }

@@ -4,12 +4,14 @@ import type { ProjectContext } from '../projects/project-context.js';
 import type { Clock } from '../shared/clock.js';
 import type { KeyReader, LegacyHashUpgrader } from '../store/ports.js';
 import type { KeyRecord } from '../store/records.js';
+import { verifyDerivedMacaroon } from '../tokens/macaroon/verify-macaroon.js';
 import { verifyDerivedJwt } from '../tokens/verify-jwt.js';
 import { type CacheMode, CachedKeyLookup, type CachePolicy } from './cached-lookup.js';
 import { checkRecord } from './check-record.js';
 import { IpAllowlist } from './ip-allowlist.js';
 import { importedKeyHash, legacyKeyHash } from './imported-hash.js';
 import { proveIssuedKey } from './prove-issued.js';
+import type { RateLimitStep } from './rate-limit-step.js';
 import { fail, MESSAGES, type VerifyOutcome } from './verify-result.js';
 
 /**
@@ -27,6 +29,8 @@ export class VerifyPipeline {
     cache: CachePolicy | null = null,
     /** Successful uses of stored keys, for the coalesced last_used_time writes. */
     private readonly lastUsed: { note(projectId: string, keyId: string, at: number): void } | null = null,
+    /** Per-key GCRA budget, after the IP check (rate-limit-step.ts); null = policies not enforced. */
+    private readonly rateLimit: RateLimitStep | null = null,
   ) {
     this.lookup = new CachedKeyLookup(cache);
   }
@@ -42,7 +46,9 @@ export class VerifyPipeline {
     clientIp: string | null,
     mode: CacheMode = 'use',
   ): Promise<VerifyOutcome> {
-    return this.used(ctx, this.checkIp(await this.load(ctx, keys, credential, mode), clientIp));
+    const checked = this.checkIp(await this.load(ctx, keys, credential, mode), clientIp);
+    const limited = this.rateLimit ? this.rateLimit.apply(ctx, checked) : checked;
+    return this.used(ctx, limited instanceof Promise ? await limited : limited);
   }
 
   private used(ctx: ProjectContext, o: VerifyOutcome): VerifyOutcome {
@@ -66,7 +72,7 @@ export class VerifyPipeline {
     type Pending =
       | { type: 'issued'; keyId: string }
       | { type: 'imported'; hashes: [string, string] }
-      | { type: 'derived_jwt'; pending: Promise<VerifyOutcome> };
+      | { type: 'derived_jwt' | 'derived_macaroon'; pending: Promise<VerifyOutcome> };
     const pending: (Pending | VerifyOutcome)[] = credentials.map((credential) => {
       if (credential.length === 0) return fail('empty', 'VERIFICATION_ERROR_INVALID_FORMAT', MESSAGES.empty);
       const { type, issued } = routeCredential(credential, ctx.macaroonPrefixes);
@@ -79,6 +85,7 @@ export class VerifyPipeline {
         return { type, hashes: [importedKeyHash(ctx.id, credential), legacyKeyHash(credential)] };
       }
       if (type === 'derived_jwt') return { type, pending: verifyDerivedJwt(ctx, credential, now) };
+      if (type === 'derived_macaroon') return { type, pending: Promise.resolve(verifyDerivedMacaroon(ctx, credential, now)) };
       return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.derived);
     });
     // Cache first, for every item; then one query per credential type for what is left.
@@ -108,15 +115,18 @@ export class VerifyPipeline {
       this.lookup.remember(ctx, k, mode, now, k.lookupHash as string);
     }
     const jwts = await Promise.all(pending.map((p) => ('pending' in p ? p.pending : undefined)));
-    return pending.map((p, i) => {
+    const checked = pending.map((p, i) => {
       if ('pending' in p) return this.checkIp(jwts[i] as VerifyOutcome, clientIp);
-      if ('keyId' in p) return this.used(ctx, this.checkIp(checkRecord('issued', byId.get(p.keyId), now), clientIp));
+      if ('keyId' in p) return this.checkIp(checkRecord('issued', byId.get(p.keyId), now), clientIp);
       if (!('hashes' in p)) return p;
       const key = byHash.get(p.hashes[0]) ?? byHash.get(p.hashes[1]);
       const outcome = checkRecord('imported', key, now);
       if (outcome.valid && key?.lookupHash === p.hashes[1]) void keys.upgradeLookupHash(key.keyId, p.hashes[1], p.hashes[0]).catch(() => {});
-      return this.used(ctx, this.checkIp(outcome, clientIp));
+      return this.checkIp(outcome, clientIp);
     });
+    // Rate limits in item order: two items with the same key consume two units.
+    const limited = this.rateLimit ? checked.map((o) => (this.rateLimit as RateLimitStep).apply(ctx, o)) : checked;
+    return (await Promise.all(limited)).map((o) => this.used(ctx, o));
   }
 
   /** The last step of every verification: the key's IP allowlist against the client address. */
@@ -160,8 +170,10 @@ export class VerifyPipeline {
       }
       case 'derived_jwt':
         return verifyDerivedJwt(ctx, credential, now);
+      case 'derived_macaroon':
+        return verifyDerivedMacaroon(ctx, credential, now);
       default:
-        // Derived macaroons are not minted by this server yet: none can be valid for this project.
+        // Unreachable (every credential type is handled above); kept so a new type fails closed.
         return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.derived);
     }
   }

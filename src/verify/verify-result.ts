@@ -1,5 +1,6 @@
 import type { CredentialType } from '../keys/key-format.js';
 import type { KeyRecord } from '../store/records.js';
+import type { RateLimitNote } from './rate-limit-step.js';
 
 export type VerificationError =
   | 'VERIFICATION_ERROR_INVALID_FORMAT'
@@ -20,6 +21,8 @@ export interface VerifyOutcome {
   message?: string;
   /** Whether the record came from the verify cache (response header Ory-Talos-Cache). */
   cache?: 'HIT' | 'MISS' | 'SKIP';
+  /** The key's rate-limit policy and, when enforced, the limiter's decision (rate-limit-step.ts). */
+  rateLimit?: RateLimitNote;
 }
 
 export const fail = (type: VerifyOutcome['type'], error: VerificationError, message: string, key?: KeyRecord): VerifyOutcome => ({
@@ -37,4 +40,5 @@ export const MESSAGES = {
   empty: 'The credential is empty.',
   derived: 'The derived token is not valid for this project.',
   ipNotAllowed: 'The API key may not be used from this IP address.',
+  rateLimited: 'The API key has exceeded its rate limit.',
 } as const;

@@ -20,6 +20,7 @@ export function toVerifyResponse(o: VerifyOutcome, issuer: string, now: number):
       visibility: apiVisibility(k),
       expire_time: rfc3339(k.expiresAt),
       rate_limit_policy: apiRateLimit(k),
+      ...rateLimitFields(o),
     };
   }
   return {
@@ -27,5 +28,16 @@ export function toVerifyResponse(o: VerifyOutcome, issuer: string, now: number):
     error_code: o.error,
     error_message: o.message,
     ...(k ? { key_id: k.keyId, status: apiStatus(k, now) } : {}),
+    ...(o.error === 'VERIFICATION_ERROR_RATE_LIMITED' && k ? { rate_limit_policy: apiRateLimit(k), ...rateLimitFields(o) } : {}),
   };
+}
+
+/**
+ * rate_limit_remaining (int64 as a string) and rate_limit_reset_time (when the budget is full again;
+ * see ratelimit/gcra.ts) — only where a limiter decided: absent when not enforced or failed open.
+ */
+function rateLimitFields(o: VerifyOutcome): Record<string, string> {
+  const d = o.rateLimit?.decision;
+  if (!d || d.decision === 'fail_open') return {};
+  return { rate_limit_remaining: String(d.remaining), rate_limit_reset_time: new Date(d.resetAt).toISOString() };
 }

@@ -1,7 +1,7 @@
 import { Migrator } from 'kysely';
 import type { Store } from '../ports.js';
 import { StoreUnavailable } from '../store-errors.js';
-import { type SqlDialect, redactDsn } from './dialects/dialect.js';
+import { type PoolStats, type SqlDialect, redactDsn } from './dialects/dialect.js';
 import { openMysql } from './dialects/mysql.js';
 import { openPostgres } from './dialects/postgres.js';
 import { openSqlite } from './dialects/sqlite.js';
@@ -42,6 +42,8 @@ export function openDialect(dsn: string): SqlDialect {
 export interface SqlStore extends Store {
   readonly dialect: SqlDialect;
   migrator(): Migrator;
+  /** Connection pool occupancy (plain numbers, for /metrics); null on SQLite. */
+  poolStats(): PoolStats | null;
 }
 
 export function createSqlStore(dialect: SqlDialect): SqlStore {
@@ -63,6 +65,7 @@ export function createSqlStore(dialect: SqlDialect): SqlStore {
         throw t instanceof Error && t !== e ? t : new StoreUnavailable(e);
       }
     },
+    poolStats: () => dialect.poolStats(),
     migrator: () =>
       new Migrator({
         db: dialect.db,

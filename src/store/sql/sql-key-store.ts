@@ -107,6 +107,21 @@ export class SqlKeyStore implements KeyStore {
     });
   }
 
+  scanLookupHashes(afterHash: string | null, limit: number): Promise<string[]> {
+    return this.run(async () => {
+      // `> ''` also skips the NULL hashes of issued keys; hex hashes sort the same in every collation.
+      const rows = await this.db
+        .selectFrom('api_keys')
+        .select('lookup_hash')
+        .where('project_id', '=', this.projectId)
+        .where('lookup_hash', '>', afterHash ?? '')
+        .orderBy('lookup_hash', 'asc')
+        .limit(Math.max(1, Math.min(limit, 10_000)))
+        .execute();
+      return rows.map((r) => r.lookup_hash as string);
+    });
+  }
+
   touchLastUsed(uses: readonly { keyId: string; at: number }[]): Promise<void> {
     if (!uses.length) return Promise.resolve();
     return this.run(() =>

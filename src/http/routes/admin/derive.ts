@@ -8,7 +8,7 @@ import { ErrorSchema } from '../../schemas/common.js';
 import { DeriveRequest, DeriveResponse } from '../../schemas/derive.js';
 import { tenantOf } from '../../tenant.js';
 
-/** POST /v2alpha1/admin/apiKeys:derive — a short-lived JWT from a long-lived key (SPEC §3). */
+/** POST /v2alpha1/admin/apiKeys:derive — a short-lived JWT or macaroon from a long-lived key (SPEC §3). */
 export function registerDeriveRoute(
   app: FastifyInstance,
   deps: { derive: DeriveService; audit: AuditLog; guard: (p: Permission) => onRequestAsyncHookHandler },

@@ -15,7 +15,17 @@ export interface SqlDialect {
   readonly capabilities: { readonly returning: boolean; readonly lockForUpdate: boolean; readonly inProcess: boolean };
   fastQuery<R>(query: CompiledQuery): Promise<R[]>;
   translateError(error: unknown): unknown;
+  /** Connection pool occupancy for /metrics, read on scrape; null where there is no pool (SQLite). */
+  poolStats(): PoolStats | null;
   close(): Promise<void>;
+}
+
+/** Plain numbers only: no driver object leaves store/. */
+export interface PoolStats {
+  readonly total: number;
+  readonly idle: number;
+  /** Callers queued for a connection. */
+  readonly waiting: number;
 }
 
 /**

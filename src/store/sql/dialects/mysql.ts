@@ -2,7 +2,7 @@ import { type CompiledQuery, Kysely, MysqlDialect } from 'kysely';
 import { createPool } from 'mysql2';
 import { StoreTimeout, StoreUnavailable, UniqueViolation } from '../../store-errors.js';
 import type { Database } from '../tables.js';
-import type { SqlDialect } from './dialect.js';
+import type { PoolStats, SqlDialect } from './dialect.js';
 
 /** mysql://user:pass@host:port/db?max_conns=10&connect_timeout=5 */
 export function openMysql(dsn: string): SqlDialect {
@@ -38,10 +38,25 @@ export function openMysql(dsn: string): SqlDialect {
       }
     },
     translateError: translate,
+    poolStats: () => mysqlPoolStats(pool),
     async close() {
       await db.destroy();
     },
   };
+}
+
+/**
+ * mysql2 has no public pool statistics: read its internal queues (mysql2 3.x: `_allConnections`,
+ * `_freeConnections`, `_connectionQueue`, each with a `length`), defensively — a driver upgrade that
+ * renames them yields null (no gauge) rather than a wrong number or a crash on scrape.
+ */
+function mysqlPoolStats(pool: object): PoolStats | null {
+  const p = pool as Record<string, { length?: unknown } | undefined>;
+  const len = (name: string) => (typeof p[name]?.length === 'number' ? (p[name]?.length as number) : null);
+  const total = len('_allConnections');
+  const idle = len('_freeConnections');
+  const waiting = len('_connectionQueue');
+  return total === null || idle === null || waiting === null ? null : { total, idle, waiting };
 }
 
 function translate(error: unknown): unknown {

@@ -47,6 +47,7 @@ export function openPostgres(dsn: string): SqlDialect {
       }
     },
     translateError: translate,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await db.destroy();
     },

@@ -52,6 +52,8 @@ export function openSqlite(dsn: string): SqlDialect {
       }
     },
     translateError: translate,
+    // One in-process connection, no pool: nothing worth a gauge.
+    poolStats: () => null,
     async close() {
       await db.destroy();
     },
