@@ -15,6 +15,7 @@ import { createSqlStore, migrateUp, migrationState, openDialect, type SqlStore }
 import { redactDsn } from './store/sql/dialects/dialect.js';
 import { TokenService } from './tenancy/token-service.js';
 import { VerifyPipeline } from './verify/pipeline.js';
+import { ProofMemo } from './verify/proof-memo.js';
 import { KeyCache } from './cache/key-cache.js';
 import { Metrics } from './observability/metrics.js';
 import { LastUsedRecorder } from './verify/last-used.js';
@@ -28,6 +29,8 @@ import { AuditLog } from './audit/audit-log.js';
 import { AuditRetention } from './audit/audit-retention.js';
 import { OperatorAuth } from './tenancy/operator-auth.js';
 import { PublicTenantResolver } from './tenancy/public-tenant.js';
+import { startRateLimiter } from './ratelimit/start-rate-limiter.js';
+import { RateLimitStep } from './verify/rate-limit-step.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -122,7 +125,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const importedKeys = new ImportedKeyService(clock, ids, keyChanged);
   const lastUsed = new LastUsedRecorder(store, logger);
   lastUsed.start();
-  const pipeline = new VerifyPipeline(clock, { cache, usable: () => bus.healthy, ttlCapMs: bus.entryTtlCapMs }, lastUsed);
+  // Redis configured → one budget per key shared by all nodes; else per node. Redis down → fail open.
+  const rateLimiter = await startRateLimiter(config.redis, logger);
+  const rateLimit = new RateLimitStep(rateLimiter, clock, (decision) => promMetrics.rateLimitDecisions.inc({ decision }));
+  const pipeline = new VerifyPipeline(
+    clock,
+    { cache, usable: () => bus.healthy, ttlCapMs: bus.entryTtlCapMs },
+    lastUsed,
+    rateLimit,
+    new ProofMemo(config.cache.max_entries),
+  );
   if (tracing) tracePipeline(pipeline, tracing);
   const derive = new DeriveService(pipeline, clock, ids);
   const selfRevoke = new SelfRevocation(pipeline, { issued: issuedKeys, imported: importedKeys }, clock);
@@ -181,6 +193,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await metrics.close();
       retention.stop();
       await bus.close();
+      await rateLimiter.close();
       await lastUsed.close(); // writes the last minute's uses
       await audit.close(); // flushes aggregated verification failures
       await store.close();

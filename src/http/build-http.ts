@@ -111,7 +111,8 @@ export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<F
   const tenantDeps = { tokens: deps.tokens, projects: deps.projects, store: deps.store };
   const verifyEndpoint = new VerifyEndpoint(deps);
   const admin = mode === 'all' || mode === 'admin';
-  const fast = admin ? new FastVerify({ ...deps, endpoint: verifyEndpoint, tenants: tenantDeps }) : undefined;
+  // With tracing on, every request goes through Fastify so it gets its server span (plugins/tracing.ts).
+  const fast = admin && !deps.tracing ? new FastVerify({ ...deps, endpoint: verifyEndpoint, tenants: tenantDeps }) : undefined;
   const app = baseServer(deps, new RouteTable(), fast);
   await app.register(swagger, {
     openapi: {

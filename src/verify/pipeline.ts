@@ -1,5 +1,4 @@
 import { isWellFormed } from '../keys/import-input.js';
-import { type IssuedKeyParts, routeCredential } from '../keys/key-format.js';
 import type { ProjectContext } from '../projects/project-context.js';
 import type { Clock } from '../shared/clock.js';
 import type { KeyReader, LegacyHashUpgrader } from '../store/ports.js';
@@ -10,7 +9,8 @@ import { type CacheMode, CachedKeyLookup, type CachePolicy } from './cached-look
 import { checkRecord } from './check-record.js';
 import { IpAllowlist } from './ip-allowlist.js';
 import { importedKeyHash, legacyKeyHash } from './imported-hash.js';
-import { proveIssuedKey } from './prove-issued.js';
+import { CredentialProver } from './credential-prover.js';
+import type { ProofMemo } from './proof-memo.js';
 import type { RateLimitStep } from './rate-limit-step.js';
 import { fail, MESSAGES, type VerifyOutcome } from './verify-result.js';
 
@@ -24,6 +24,8 @@ export class VerifyPipeline {
 
   private readonly lookup: CachedKeyLookup;
 
+  private readonly prover: CredentialProver;
+
   constructor(
     private readonly clock: Clock,
     cache: CachePolicy | null = null,
@@ -31,8 +33,11 @@ export class VerifyPipeline {
     private readonly lastUsed: { note(projectId: string, keyId: string, at: number): void } | null = null,
     /** Per-key GCRA budget, after the IP check (rate-limit-step.ts); null = policies not enforced. */
     private readonly rateLimit: RateLimitStep | null = null,
+    /** Recently proven issued keys (proof-memo.ts); null = every verify re-checks the checksum. */
+    proofMemo: ProofMemo | null = null,
   ) {
     this.lookup = new CachedKeyLookup(cache);
+    this.prover = new CredentialProver(proofMemo);
   }
 
   /**
@@ -75,9 +80,8 @@ export class VerifyPipeline {
       | { type: 'derived_jwt' | 'derived_macaroon'; pending: Promise<VerifyOutcome> };
     const pending: (Pending | VerifyOutcome)[] = credentials.map((credential) => {
       if (credential.length === 0) return fail('empty', 'VERIFICATION_ERROR_INVALID_FORMAT', MESSAGES.empty);
-      const { type, issued } = routeCredential(credential, ctx.macaroonPrefixes);
+      const { type, keyId } = this.prover.route(ctx, credential, now);
       if (type === 'issued') {
-        const keyId = proveIssuedKey(ctx, issued as IssuedKeyParts, now);
         return keyId ? { type, keyId } : fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.notFound);
       }
       if (type === 'imported') {
@@ -101,7 +105,8 @@ export class VerifyPipeline {
       } else if ('hashes' in p) {
         const hit = this.lookup.peekHash(ctx, p.hashes[0], mode);
         if (hit) byHash.set(p.hashes[0], hit);
-        else for (const h of p.hashes) hashes.add(h);
+        // Absent from the negative cache (ADR 0008): NOT_FOUND below, without a place in the query.
+        else if (!this.lookup.knownAbsent(ctx, keys, p.hashes, mode)) for (const h of p.hashes) hashes.add(h);
       }
     }
     const [rowsById, rowsByHash] = await Promise.all([keys.getManyByIds([...ids]), keys.getManyByLookupHashes([...hashes])]);
@@ -147,10 +152,9 @@ export class VerifyPipeline {
   private async load(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, credential: string, mode: CacheMode): Promise<VerifyOutcome> {
     if (credential.length === 0) return fail('empty', 'VERIFICATION_ERROR_INVALID_FORMAT', MESSAGES.empty);
     const now = this.clock.now();
-    const { type, issued } = routeCredential(credential, ctx.macaroonPrefixes);
+    const { type, keyId } = this.prover.route(ctx, credential, now);
     switch (type) {
       case 'issued': {
-        const keyId = proveIssuedKey(ctx, issued as IssuedKeyParts, now);
         if (!keyId) return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.notFound);
         const { key, cache } = await this.lookup.byId(ctx, keys, keyId, mode, now);
         return { ...checkRecord(type, key?.kind === 'issued' ? key : undefined, now), cache };
