@@ -42,13 +42,16 @@ function reachable(port) {
 const phases = [
   { name: 'unit', files: files('test/unit') },
   { name: 'api (sqlite)', files: files('test/api'), env: { KEYSMITH_TEST_DB: 'sqlite' } },
+  { name: 'sdk', files: files('test/sdk') },
 ];
 if (!fast) {
   phases.push(
-    { name: 'contract', files: files('test/contract'), needs: [5432, 3306] },
+    { name: 'contract', files: files('test/contract'), needs: [5432, 3306, 6379] },
     { name: 'api (postgres)', files: files('test/api'), env: { KEYSMITH_TEST_DB: 'postgres' }, needs: [5432] },
     { name: 'api (mysql)', files: files('test/api'), env: { KEYSMITH_TEST_DB: 'mysql' }, needs: [3306] },
     { name: 'e2e', files: files('test/e2e'), needs: [5432], concurrency: 1 },
+    // The web console in Debian's chromium (.ci/run installs it); builds dist/console first if missing.
+    { name: 'browser', files: files('test/browser'), concurrency: 1 },
   );
 }
 
@@ -59,6 +62,7 @@ if (!fast && !only) {
   for (const [name, cmd, args] of [
     ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
     ['lint', 'npx', ['biome', 'check', 'src', 'test', 'bench', 'scripts']],
+    ['typecheck console', 'npx', ['tsc', '-p', 'console/tsconfig.json']],
   ]) {
     const r = spawnSync(cmd, args, { stdio: 'inherit' });
     if (r.status === 0) totals.pass += 1;

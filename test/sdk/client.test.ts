@@ -199,7 +199,9 @@ describe('sdk transport: timeouts, aborts, retries only where idempotent', () =>
       }
       res
         .writeHead(503, { 'content-type': 'application/json', 'x-request-id': 'rid-1' })
-        .end(JSON.stringify({ error: { code: 503, status: 'UNAVAILABLE', message: 'db down', details: [{ reason: 'SERVICE_UNAVAILABLE', domain: 'keysmith' }] } }));
+        .end(
+          JSON.stringify({ error: { code: 503, status: 'UNAVAILABLE', message: 'db down', details: [{ reason: 'SERVICE_UNAVAILABLE', domain: 'keysmith' }] } }),
+        );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

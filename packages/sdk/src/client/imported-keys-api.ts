@@ -37,7 +37,11 @@ export class ImportedKeysApi {
   }
 
   listAll(params: Omit<ListApiKeysParams, 'page_token'> = {}, opts?: CallOptions): AsyncGenerator<ImportedApiKey, void, undefined> {
-    return paginate((p) => this.list(p, opts), (page) => page.imported_api_keys, params);
+    return paginate(
+      (p) => this.list(p, opts),
+      (page) => page.imported_api_keys,
+      params,
+    );
   }
 
   update(keyId: string, body: UpdateApiKeyRequest, updateMask?: readonly UpdateMaskField[], opts?: CallOptions): Promise<ImportedApiKey> {

@@ -36,7 +36,11 @@ export class IssuedKeysApi {
 
   /** Every key matching `filter`, page by page (`for await (const key of client.issuedKeys.listAll())`). */
   listAll(params: Omit<ListApiKeysParams, 'page_token'> = {}, opts?: CallOptions): AsyncGenerator<IssuedApiKey, void, undefined> {
-    return paginate((p) => this.list(p, opts), (page) => page.issued_api_keys, params);
+    return paginate(
+      (p) => this.list(p, opts),
+      (page) => page.issued_api_keys,
+      params,
+    );
   }
 
   /** AIP-134: only the fields named in `updateMask` change (no mask = every field present in `body`). */

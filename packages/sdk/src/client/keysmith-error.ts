@@ -68,8 +68,7 @@ export class KeysmithError extends Error {
     const e = body && typeof body.error === 'object' && body.error !== null ? body.error : undefined;
     const info = Array.isArray(e?.details) ? e.details.find((d) => d && typeof d.reason === 'string') : undefined;
     const status = typeof e?.status === 'string' ? e.status : (STATUS_BY_HTTP[httpStatus] ?? 'UNKNOWN');
-    const message =
-      typeof e?.message === 'string' && e.message ? e.message : `HTTP ${httpStatus}${text ? `: ${text.slice(0, 200).replace(/\s+/g, ' ')}` : ''}`;
+    const message = typeof e?.message === 'string' && e.message ? e.message : `HTTP ${httpStatus}${text ? `: ${text.slice(0, 200).replace(/\s+/g, ' ')}` : ''}`;
     return new KeysmithError({
       code: httpStatus,
       status,

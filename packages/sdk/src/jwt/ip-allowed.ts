@@ -23,7 +23,8 @@ export function ipAllowed(cidrs: readonly string[], clientIp: string | undefined
     if (compiled.size >= MAX_COMPILED) compiled.clear();
     compiled.set(key, list);
   }
-  return list !== null && list.check(ip, family === 4 ? 'ipv4' : 'ipv6');
+  // Security: a list that does not compile (null) allows nobody.
+  return list?.check(ip, family === 4 ? 'ipv4' : 'ipv6') ?? false;
 }
 
 function compile(cidrs: readonly string[]): BlockList | null {

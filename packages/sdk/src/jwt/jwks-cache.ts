@@ -1,6 +1,7 @@
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import type { FetchLike } from '../client/transport.js';
 import { JwtVerificationError } from './jwt-verification-error.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 export interface JwksCacheOptions {
   /** Defaults: global fetch. Inject a wrapper to add headers, proxies or instrumentation. */
@@ -19,6 +20,8 @@ export interface JwksCacheOptions {
   maxStaleSec?: number;
   /** Timeout of one JWKS fetch (default 5 s). */
   timeoutMs?: number;
+  /** Tokens remembered as signature-verified under the current set (default 10 000; 0 turns it off). */
+  verifiedTokens?: number;
 }
 
 /** One fetched key set. */
@@ -28,6 +31,8 @@ export interface JwksSnapshot {
   readonly getKey: ReturnType<typeof createLocalJWKSet>;
   readonly fetchedAt: number;
   readonly expiresAt: number;
+  /** Verified tokens under exactly this set (see VerifiedTokens); a new set starts empty. */
+  readonly verified: VerifiedTokens | null;
 }
 
 const MAX_BODY_BYTES = 1 << 20;
@@ -68,6 +73,7 @@ export class JwksCache {
       cooldownSec: opts.cooldownSec ?? 10,
       maxStaleSec: opts.maxStaleSec ?? 86_400,
       timeoutMs: opts.timeoutMs ?? 5_000,
+      verifiedTokens: opts.verifiedTokens ?? 10_000,
     };
   }
 
@@ -134,7 +140,8 @@ export class JwksCache {
     const fetchedAt = this.#now();
     const maxAge = clamp(maxAgeOf(res.headers.get('cache-control')) ?? this.#o.defaultMaxAgeSec, this.#o.minMaxAgeSec, this.#o.maxMaxAgeSec);
     const kids = new Set(jwks.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string'));
-    return { jwks, kids, getKey: createLocalJWKSet(jwks), fetchedAt, expiresAt: fetchedAt + maxAge * 1000 };
+    const verified = this.#o.verifiedTokens > 0 ? new VerifiedTokens(this.#o.verifiedTokens) : null;
+    return { jwks, kids, getKey: createLocalJWKSet(jwks), fetchedAt, expiresAt: fetchedAt + maxAge * 1000, verified };
   }
 }
 

@@ -5,6 +5,7 @@ import { ipAllowed } from './ip-allowed.js';
 import type { JwksCache, JwksCacheOptions } from './jwks-cache.js';
 import { jwksCacheFor } from './jwks-registry.js';
 import { type JwtErrorCode, JwtVerificationError } from './jwt-verification-error.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 export type KeysmithJwtAlgorithm = 'EdDSA' | 'ES256' | 'RS256';
 
@@ -45,7 +46,9 @@ const ALL_ALGS: KeysmithJwtAlgorithm[] = ['EdDSA', 'ES256', 'RS256'];
 /**
  * Verifies a Keysmith derived JWT offline: signature against the project's published JWKS (cached,
  * see JwksCache), `exp`/`nbf`, issuer, optional audience, then `nid` and the `acl` CIDRs. Resolves
- * with the claims or rejects with a JwtVerificationError whose `code` is stable.
+ * with the claims or rejects with a JwtVerificationError whose `code` is stable. A token already
+ * verified under the same key set skips the signature check (see VerifiedTokens); time, project and
+ * IP are checked on every call.
  */
 export async function verifyJwt(token: string, opts: VerifyJwtOptions): Promise<KeysmithJwtClaims> {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !JWS_SHAPE.test(token)) throw fail('malformed', 'The token is not a compact JWS.');
@@ -59,19 +62,28 @@ export async function verifyJwt(token: string, opts: VerifyJwtOptions): Promise<
   const cache = opts.jwks ?? jwksCacheFor(requireUrl(opts.jwksUrl), { ...opts.cache, fetch: opts.fetch, now });
   const snap = typeof kid === 'string' ? await cache.withKid(kid) : await cache.current();
 
-  const verifyOpts: JWTVerifyOptions = {
-    algorithms: opts.algorithms ?? ALL_ALGS,
-    issuer: opts.issuer,
-    clockTolerance: opts.clockToleranceSec ?? 30,
-    currentDate: new Date(now()),
-    requiredClaims: ['exp', 'nbf', 'iat', 'sub', 'iss', 'nid'],
-    ...(opts.audience !== undefined ? { audience: opts.audience } : {}),
-  };
-  let payload: Record<string, unknown>;
-  try {
-    ({ payload } = await jwtVerify(token, snap.getKey, verifyOpts));
-  } catch (e) {
-    throw mapJoseError(e);
+  const algorithms = opts.algorithms ?? ALL_ALGS;
+  const tolerance = opts.clockToleranceSec ?? 30;
+  const at = now();
+  // Everything but time that jose checks is fixed by (token, issuer, audience, algorithms, key set).
+  const memoKey = snap.verified ? VerifiedTokens.key(token, JSON.stringify([opts.issuer, opts.audience ?? null, algorithms])) : '';
+  let payload = snap.verified?.get(memoKey);
+  if (payload) checkTime(payload, Math.floor(at / 1000), tolerance);
+  else {
+    const verifyOpts: JWTVerifyOptions = {
+      algorithms,
+      issuer: opts.issuer,
+      clockTolerance: tolerance,
+      currentDate: new Date(at),
+      requiredClaims: ['exp', 'nbf', 'iat', 'sub', 'iss', 'nid'],
+      ...(opts.audience !== undefined ? { audience: opts.audience } : {}),
+    };
+    try {
+      ({ payload } = await jwtVerify(token, snap.getKey, verifyOpts));
+    } catch (e) {
+      throw mapJoseError(e);
+    }
+    snap.verified?.set(memoKey, payload);
   }
   if (!isKeysmithClaims(payload)) throw fail('malformed', 'The token lacks the claims of a Keysmith derived token.');
   // Security: a token of another project says nothing about this one, whatever else it proves.
@@ -79,6 +91,12 @@ export async function verifyJwt(token: string, opts: VerifyJwtOptions): Promise<
   if (payload.acl?.length && (opts.enforceAcl ?? true) && !ipAllowed(payload.acl, opts.clientIp))
     throw fail('ip_not_allowed', 'The client address is not allowed to use this token.');
   return payload;
+}
+
+/** jose's own rule (lib/jwt_claims_set.js), for a remembered token: nbf > now + tol fails, exp <= now − tol fails. */
+function checkTime(p: Record<string, unknown>, nowSec: number, tolerance: number): void {
+  if (typeof p.nbf === 'number' && p.nbf > nowSec + tolerance) throw fail('not_yet_valid', 'The token is not valid yet.');
+  if (typeof p.exp === 'number' && p.exp <= nowSec - tolerance) throw fail('expired', 'The token has expired.');
 }
 
 function requireUrl(url: string | undefined): string {
@@ -93,10 +111,10 @@ function mapJoseError(e: unknown): JwtVerificationError {
   if (e instanceof JwtVerificationError) return e;
   if (e instanceof errors.JWTExpired) return fail('expired', 'The token has expired.', e);
   if (e instanceof errors.JWTClaimValidationFailed) {
+    if (e.claim === 'aud') return fail('wrong_audience', 'The token audience is not accepted.', e);
     if (e.reason === 'missing' || e.reason === 'invalid') return fail('malformed', `The token claim "${e.claim}" is missing or invalid.`, e);
     if (e.claim === 'nbf') return fail('not_yet_valid', 'The token is not valid yet.', e);
     if (e.claim === 'iss') return fail('wrong_issuer', 'The token issuer is not accepted.', e);
-    if (e.claim === 'aud') return fail('wrong_audience', 'The token audience is not accepted.', e);
     return fail('malformed', `The token claim "${e.claim}" does not validate.`, e);
   }
   if (e instanceof errors.JWSInvalid || e instanceof errors.JWTInvalid) return fail('malformed', 'The token is not a valid JWS/JWT.', e);

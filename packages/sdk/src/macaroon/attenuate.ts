@@ -1,9 +1,17 @@
 import { type HolderCaveat, formatHolderCaveat, parseHolderCaveat } from './caveat-language.js';
 import { isClaimsCaveat } from './claims-caveat.js';
 import { MacaroonFormatError } from './format-error.js';
-import { MAX_HOLDER_CAVEATS } from './limits.js';
+import { MAX_CAVEAT_CIDRS, MAX_HOLDER_CAVEATS } from './limits.js';
 import { chainSignature } from './signature.js';
 import { formatMacaroonToken, parseMacaroonToken } from './token-string.js';
+
+function tryParse(id: Buffer): HolderCaveat | null {
+  try {
+    return parseHolderCaveat(id.toString('utf8'));
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Appends first-party caveats to a Keysmith macaroon, offline: no key and no server needed, because
@@ -14,7 +22,7 @@ import { formatMacaroonToken, parseMacaroonToken } from './token-string.js';
  *
  * Throws MacaroonFormatError when the token is not a macaroon whose first caveat carries the claims,
  * when a caveat is outside the language, or when the result would exceed the limits (32 holder
- * caveats, 8192 characters). It does not check the signature (only the server can).
+ * caveats, 128 CIDR ranges, 8192 characters). It does not check the signature (only the server can).
  */
 export function attenuateMacaroon(token: string, caveats: readonly (string | HolderCaveat)[]): string {
   if (!Array.isArray(caveats)) throw new MacaroonFormatError('caveats must be an array');
@@ -22,9 +30,16 @@ export function attenuateMacaroon(token: string, caveats: readonly (string | Hol
   if (macaroon.caveats.length === 0 || !isClaimsCaveat(macaroon.caveats[0].id)) throw new MacaroonFormatError('not a Keysmith macaroon (no claims caveat)');
   if (macaroon.caveats.length - 1 + caveats.length > MAX_HOLDER_CAVEATS) throw new MacaroonFormatError(`at most ${MAX_HOLDER_CAVEATS} holder caveats`);
   let signature = macaroon.signature;
+  let cidrs = 0;
+  for (const c of macaroon.caveats.slice(1)) {
+    const parsed = tryParse(c.id);
+    if (parsed?.kind === 'cidrs') cidrs += parsed.cidrs.length;
+  }
   const added = caveats.map((c) => {
     const text = typeof c === 'string' ? c : formatHolderCaveat(c);
-    parseHolderCaveat(text);
+    const parsed = parseHolderCaveat(text);
+    if (parsed.kind === 'cidrs') cidrs += parsed.cidrs.length;
+    if (cidrs > MAX_CAVEAT_CIDRS) throw new MacaroonFormatError(`at most ${MAX_CAVEAT_CIDRS} CIDR ranges in all caveats`);
     const id = Buffer.from(text, 'utf8');
     signature = chainSignature(signature, id);
     return { id };

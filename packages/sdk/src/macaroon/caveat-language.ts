@@ -21,7 +21,24 @@ export type HolderCaveat =
 
 /** Claim names a holder may not constrain with `name = value`: the sealed ones (as src/tokens/jwt-claims.ts) and the claims caveat. */
 export const NON_CUSTOM_CLAIMS: ReadonlySet<string> = new Set([
-  'jti', 'sub', 'iss', 'aud', 'iat', 'exp', 'nbf', 'nid', 'akid', 'pid', 'tty', 'oid', 'scp', 'scope', 'meta', 'vis', 'acl', 'act',
+  'jti',
+  'sub',
+  'iss',
+  'aud',
+  'iat',
+  'exp',
+  'nbf',
+  'nid',
+  'akid',
+  'pid',
+  'tty',
+  'oid',
+  'scp',
+  'scope',
+  'meta',
+  'vis',
+  'acl',
+  'act',
   'keysmith-claims',
 ]);
 
@@ -29,12 +46,12 @@ const MAX_SET_ITEMS = 64;
 const MAX_UNIX_SECONDS = 253_402_300_799; // 9999-12-31T23:59:59Z
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const EXP = /^exp[ \t]*<[ \t]*(\S+)$/;
-const SET = /^(scopes?|cidrs?)(?:[ \t]*⊆[ \t]*|[ \t]+in[ \t]+)(\S.*)$/;
-const CLAIM = /^([A-Za-z_][A-Za-z0-9_.:-]{0,63})[ \t]*=[ \t]*(\S.*)$/;
+const EXP = /^exp *< *(\S+)$/;
+const SET = /^(scopes?|cidrs?)(?: *⊆ *| +in +)(\S.*)$/;
+const CLAIM = /^([A-Za-z_][A-Za-z0-9_.:-]{0,63}) *= *(\S.*)$/;
 const UNIX = /^[0-9]{1,12}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
-const SET_ITEM = /^[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^\s,{}"]+))[ \t]*(?:,|$)/;
+const SET_ITEM = /^ *(?:"((?:[^"\\]|\\.)*)"|([^\s,{}"]+)) *(?:,|$)/;
 const BARE_VALUE = /^[^\s"{}[\],]+$/;
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 

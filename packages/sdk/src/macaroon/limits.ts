@@ -17,3 +17,5 @@ export const MAX_HOLDER_CAVEAT_BYTES = 1024;
 export const MAX_IDENTIFIER_BYTES = 256;
 /** libmacaroons signatures are HMAC-SHA256 outputs. */
 export const SIGNATURE_BYTES = 32;
+/** CIDR ranges across all `cidr ⊆` caveats of one macaroon (bounds the server's intersection work). */
+export const MAX_CAVEAT_CIDRS = 128;

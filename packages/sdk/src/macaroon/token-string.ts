@@ -35,7 +35,7 @@ export function decodeMacaroonBody(body: string): MacaroonV2 {
 export function parseMacaroonToken(token: string): { prefix: string; macaroon: MacaroonV2 } {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_CHARS) throw new MacaroonFormatError('not a macaroon token');
   let error: unknown = new MacaroonFormatError('not a macaroon token');
-  for (let at = token.indexOf(MARKER); at > 0; at = token.indexOf(MARKER, at + 1)) {
+  for (let at = token.indexOf(MARKER, 1); at > 0; at = token.indexOf(MARKER, at + 1)) {
     const prefix = token.slice(0, at);
     if (!PREFIX.test(prefix)) continue;
     try {

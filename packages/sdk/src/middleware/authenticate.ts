@@ -40,7 +40,9 @@ export interface KeysmithPrincipal {
 }
 
 /** The outcome of one authentication; the framework adapters turn failures into HTTP answers. */
-export type AuthOutcome = { ok: true; principal: KeysmithPrincipal } | { ok: false; httpStatus: 401 | 403 | 429 | 503; reason: string; message: string; detail?: string };
+export type AuthOutcome =
+  | { ok: true; principal: KeysmithPrincipal }
+  | { ok: false; httpStatus: 401 | 403 | 429 | 503; reason: string; message: string; detail?: string };
 
 /** The credential in the configured header, or undefined. A malformed Authorization header counts as none. */
 export function credentialOf(headers: Record<string, string | string[] | undefined>, header = 'authorization'): string | undefined {
@@ -57,7 +59,9 @@ export function credentialOf(headers: Record<string, string | string[] | undefin
 }
 
 /** Framework-neutral core shared by the Express and Fastify adapters. */
-export function createAuthenticator(opts: KeysmithAuthOptions): (headers: Record<string, string | string[] | undefined>, clientIp: string | undefined) => Promise<AuthOutcome> {
+export function createAuthenticator(
+  opts: KeysmithAuthOptions,
+): (headers: Record<string, string | string[] | undefined>, clientIp: string | undefined) => Promise<AuthOutcome> {
   if (!opts.client && !opts.jwt) throw new TypeError('keysmith middleware needs `client`, `jwt`, or both');
   const required = opts.requiredScopes ?? [];
 
@@ -89,7 +93,13 @@ export function createAuthenticator(opts: KeysmithAuthOptions): (headers: Record
     } catch (e) {
       // A malformed credential (too long, say) is the caller's problem; anything else is ours.
       if (e instanceof KeysmithError && e.code === 400)
-        return { ok: false, httpStatus: 401, reason: 'CREDENTIAL_INVALID', message: 'The credential is not valid.', detail: 'VERIFICATION_ERROR_INVALID_FORMAT' };
+        return {
+          ok: false,
+          httpStatus: 401,
+          reason: 'CREDENTIAL_INVALID',
+          message: 'The credential is not valid.',
+          detail: 'VERIFICATION_ERROR_INVALID_FORMAT',
+        };
       opts.onError?.(e);
       return { ok: false, httpStatus: 503, reason: 'VERIFIER_UNAVAILABLE', message: 'The credential cannot be verified right now.' };
     }
