@@ -81,10 +81,10 @@ export class AdminClient {
     return this.#call('POST', '/v2alpha1/admin/apiKeys:verify', { credential });
   }
 
-  derive(body: { credential: string; ttl?: string; scopes?: string[]; custom_claims?: Record<string, unknown> }): Promise<{
+  derive(body: { credential: string; ttl?: string; scopes?: string[]; custom_claims?: Record<string, unknown>; algorithm?: string }): Promise<{
     token: { token: string; expire_time: string; scopes: string[]; claims: Record<string, unknown> };
   }> {
-    return this.#call('POST', '/v2alpha1/admin/apiKeys:derive', { ...body, algorithm: 'TOKEN_ALGORITHM_JWT' });
+    return this.#call('POST', '/v2alpha1/admin/apiKeys:derive', { ...body, algorithm: body.algorithm ?? 'TOKEN_ALGORITHM_JWT' });
   }
 
   /** Public endpoint: no token needed (the credential is the proof); sent without Authorization. */

@@ -157,7 +157,14 @@ async function readCredential(ctx: KeysContext, credential: string): Promise<str
   return value;
 }
 
-export async function deriveToken(ctx: KeysContext, credential: string, opts: { ttl?: string; scopes?: string; claims?: string }): Promise<void> {
+const TOKEN_ALGORITHMS = { jwt: 'TOKEN_ALGORITHM_JWT', macaroon: 'TOKEN_ALGORITHM_MACAROON' } as const;
+
+export async function deriveToken(
+  ctx: KeysContext,
+  credential: string,
+  opts: { ttl?: string; scopes?: string; claims?: string; algorithm?: string },
+): Promise<void> {
+  const algorithm = opts.algorithm === undefined ? undefined : parseChoice('--algorithm', opts.algorithm, TOKEN_ALGORITHMS);
   let claims: Record<string, unknown> | undefined;
   if (opts.claims !== undefined) {
     try {
@@ -174,7 +181,7 @@ export async function deriveToken(ctx: KeysContext, credential: string, opts: { 
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean);
-  const res = await ctx.client.derive({ credential: await readCredential(ctx, credential), ttl: opts.ttl, scopes, custom_claims: claims });
+  const res = await ctx.client.derive({ credential: await readCredential(ctx, credential), ttl: opts.ttl, scopes, custom_claims: claims, algorithm });
   if (ctx.format === 'json') printResult(res, 'json', undefined, ctx.stdout);
   else ctx.stdout.write(`${res.token.token}\n`);
 }

@@ -106,11 +106,12 @@ export function registerKeysCommands(program: Command, io: Partial<KeysIo> = {})
 
   keys
     .command('derive')
-    .description('exchange a key for a short-lived JWT (prints the token); the key is read from stdin with -')
+    .description('exchange a key for a short-lived JWT or macaroon (prints the token); the key is read from stdin with -')
     .argument('<credential>', 'the parent key, or - to read it from stdin (preferred)')
     .option('--ttl <duration>', 'lifetime, e.g. 15m (default: the project default, 1h)')
     .option('--scopes <scopes>', 'comma-separated subset of the key scopes')
     .option('--claims <json>', 'custom claims as a JSON object')
+    .option('--algorithm <alg>', 'jwt or macaroon (default jwt)')
     .action(withContext((ctx, credential: string, opts) => deriveToken(ctx, credential, opts)));
 
   keys

@@ -16,7 +16,8 @@ import { fail, MESSAGES, type VerifyOutcome } from './verify-result.js';
 
 /**
  * Verification of one credential, top to bottom:
- * classify → prove possession → load the record → status → expiry → client IP vs allowlist → result.
+ * classify → prove possession → load the record → status → expiry → client IP vs allowlist → rate
+ * limit (rate-limit-step.ts) → result.
  * (Cache and rate-limit steps slot in around load and after the IP check; see docs/architecture.md.)
  */
 export class VerifyPipeline {
@@ -105,19 +106,20 @@ export class VerifyPipeline {
       } else if ('hashes' in p) {
         const hit = this.lookup.peekHash(ctx, p.hashes[0], mode);
         if (hit) byHash.set(p.hashes[0], hit);
-        // Absent from the negative cache (ADR 0008): NOT_FOUND below, without a place in the query.
+        // Absent from the negative cache (ADR 0009): NOT_FOUND below, without a place in the query.
         else if (!this.lookup.knownAbsent(ctx, keys, p.hashes, mode)) for (const h of p.hashes) hashes.add(h);
       }
     }
+    const ticket = this.lookup.ticket(); // rows an invalidation overtakes during the queries are not cached
     const [rowsById, rowsByHash] = await Promise.all([keys.getManyByIds([...ids]), keys.getManyByLookupHashes([...hashes])]);
     for (const k of rowsById)
       if (k.kind === 'issued') {
         byId.set(k.keyId, k);
-        this.lookup.remember(ctx, k, mode, now);
+        this.lookup.remember(ctx, k, mode, now, undefined, ticket);
       }
     for (const k of rowsByHash) {
       byHash.set(k.lookupHash as string, k);
-      this.lookup.remember(ctx, k, mode, now, k.lookupHash as string);
+      this.lookup.remember(ctx, k, mode, now, k.lookupHash as string, ticket);
     }
     const jwts = await Promise.all(pending.map((p) => ('pending' in p ? p.pending : undefined)));
     const checked = pending.map((p, i) => {

@@ -359,7 +359,7 @@ describe('adversarial input', () => {
       ['eyJ… three parts', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2ln', 'VERIFICATION_ERROR_NOT_FOUND'],
       ['eyJ… alg none, empty signature', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', 'VERIFICATION_ERROR_NOT_FOUND'],
       ['eyJ only', 'eyJ', 'VERIFICATION_ERROR_NOT_FOUND'],
-      ['macaroon prefix only', 'mc_v1_', 'VERIFICATION_ERROR_NOT_FOUND'],
+      ['macaroon prefix only', 'mc_v1_', 'VERIFICATION_ERROR_INVALID_FORMAT'],
       ['NUL byte', 'ks_ak_v1_\u0000', 'VERIFICATION_ERROR_NOT_FOUND'],
       ['CRLF', 'key\r\nX-Injected: 1', 'VERIFICATION_ERROR_NOT_FOUND'],
       ['SQL shape', "' OR 1=1 --", 'VERIFICATION_ERROR_NOT_FOUND'],

@@ -206,8 +206,10 @@ describe('derived JWTs: POST /v2alpha1/admin/apiKeys:derive', () => {
       expectError(await derive({ credential }), 401, 'PARENT_KEY_INVALID', credential.slice(0, 20));
   });
 
-  it('TOKEN_ALGORITHM_MACAROON → 400 (not available yet)', async () => {
-    expectError(await derive({ credential: issuedParent.secret, algorithm: 'TOKEN_ALGORITHM_MACAROON' }), 400, 'INVALID_ARGUMENT');
+  it('TOKEN_ALGORITHM_MACAROON → a macaroon (test/api/macaroon.test.ts covers it); TOKEN_ALGORITHM_JWT → a JWT', async () => {
+    const r = await derive({ credential: issuedParent.secret, algorithm: 'TOKEN_ALGORITHM_MACAROON' });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.match(r.json().token.token, /^mc_v1_[A-Za-z0-9_-]+$/);
     await deriveOk({ credential: issuedParent.secret, algorithm: 'TOKEN_ALGORITHM_JWT' });
   });
 

@@ -27,6 +27,7 @@ function answer(method: string, url: string, body: Record<string, unknown>): [nu
   }
   if (url.endsWith(':verify')) return [200, { is_valid: body.credential === 'good', key_id: 'k-1' }];
   if (url.endsWith(':revoke')) return [204, undefined];
+  if (url.endsWith(':derive')) return [200, { token: { token: body.algorithm === 'TOKEN_ALGORITHM_MACAROON' ? 'mc_v1_x' : 'eyJ.x.y' } }];
   if (url.endsWith(':rotate')) return [201, { issued_api_key: { ...KEY, key_id: 'k-2' }, secret: SECRET, old_issued_api_key: KEY }];
   if (method === 'POST') return [201, { issued_api_key: KEY, secret: body.request_id === 'replay' ? undefined : SECRET }];
   if (url.startsWith('/v2alpha1/admin/issuedApiKeys?') || url === '/v2alpha1/admin/issuedApiKeys') {
@@ -177,6 +178,16 @@ describe('keysmith keys (in-process)', () => {
     assert.deepEqual(
       seen.map((s) => s.body),
       [{ reason: 'REVOCATION_REASON_KEY_COMPROMISE' }, { reason: 'REVOCATION_REASON_PRIVILEGE_WITHDRAWN', description: 'left team' }],
+    );
+  });
+
+  it('derive: --algorithm jwt (default) or macaroon; anything else is a usage error', async () => {
+    assert.equal((await runWithStdin(SECRET, 'derive', '-')).out, 'eyJ.x.y\n');
+    assert.equal((await runWithStdin(SECRET, 'derive', '-', '--algorithm', 'macaroon')).out, 'mc_v1_x\n');
+    assert.equal((await runWithStdin(SECRET, 'derive', '-', '--algorithm', 'hs256')).code, 2);
+    assert.deepEqual(
+      seen.map((s) => (s.body as { algorithm: string }).algorithm),
+      ['TOKEN_ALGORITHM_JWT', 'TOKEN_ALGORITHM_MACAROON'],
     );
   });
 

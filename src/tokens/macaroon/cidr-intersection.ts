@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { LRUCache } from 'lru-cache';
 
 /**
  * The addresses allowed by every one of several CIDR lists, as one list — so a macaroon's sealed
@@ -12,6 +13,19 @@ import ipaddr from 'ipaddr.js';
  * entry (callers fail closed) and [] when no address is allowed by all lists.
  */
 export function intersectCidrLists(lists: readonly (readonly string[])[]): string[] | null {
+  // The same token is verified again and again: memoise by content (bounded), like the allowlist step.
+  const key = lists.map((l) => l.join(',')).join('|');
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit.value;
+  const value = compute(lists);
+  memo.set(key, { value });
+  return value;
+}
+
+// Bounded by entries and by size (≈ 2 × key length, the result being a subset of the key's ranges): ≤ ~8 MB.
+const memo = new LRUCache<string, { value: string[] | null }>({ max: 10_000, maxSize: 4_000_000, sizeCalculation: (_v, k) => 2 * k.length + 1 });
+
+function compute(lists: readonly (readonly string[])[]): string[] | null {
   let acc: Range[] | null = null;
   for (const list of lists) {
     const ranges: Range[] = [];
@@ -20,7 +34,7 @@ export function intersectCidrLists(lists: readonly (readonly string[])[]): strin
       if (!r) return null;
       ranges.push(r);
     }
-    acc = acc === null ? ranges : intersect(acc, ranges);
+    acc = acc === null ? ranges : dedupe(intersect(acc, ranges));
   }
   if (acc === null) return [];
   return [...new Set(acc.map(formatRange))];
@@ -61,6 +75,16 @@ function intersect(a: readonly Range[], b: readonly Range[]): Range[] {
       else if (contains(y, x)) out.push(x);
     }
   return out;
+}
+
+function dedupe(ranges: Range[]): Range[] {
+  const seen = new Set<string>();
+  return ranges.filter((r) => {
+    const k = `${r.net}/${r.bits}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 function formatRange(r: Range): string {

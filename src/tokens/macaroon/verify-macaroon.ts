@@ -41,15 +41,15 @@ export function verifyDerivedMacaroon(ctx: ProjectContext, credential: string, n
   const { m, claims } = decoded;
   // Security: another project's token is NOT_FOUND, like its keys — the same answer as verify-jwt.ts.
   if (claims.nid !== ctx.id) return fail(TYPE, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.derived);
-  if (!hmacKeysAt(ctx, now).some((secret) => signatureMatches(m, macaroonSigningKeyFor(secret))))
-    return invalid('The token signature does not verify.');
+  if (!hmacKeysAt(ctx, now).some((secret) => signatureMatches(m, macaroonSigningKeyFor(secret)))) return invalid('The token signature does not verify.');
   const { jti, sub, iss, iat, nbf, exp } = claims;
   if (!isStr(jti) || !isStr(sub) || !isStr(iss) || !isNum(iat) || !isNum(nbf) || !isNum(exp) || m.identifier.toString('utf8') !== jti)
     return invalid('The token claims do not verify.');
   const skew = ctx.clockSkewMs;
   if (nbf * 1000 > now + skew) return invalid('The token is not valid yet.');
   if (now >= exp * 1000 + skew) return fail(TYPE, 'VERIFICATION_ERROR_EXPIRED', 'The derived token has expired.');
-  if (!ctx.issuers.some((i) => i.value === iss && (i.expiresAt === null || now < i.expiresAt))) return invalid('The token issuer is not accepted by this project.');
+  if (!ctx.issuers.some((i) => i.value === iss && (i.expiresAt === null || now < i.expiresAt)))
+    return invalid('The token issuer is not accepted by this project.');
 
   const caveats = readHolderCaveats(m.caveats.slice(1));
   if (!caveats) return invalid('The token carries a caveat this server does not understand.');
