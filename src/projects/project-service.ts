@@ -75,7 +75,7 @@ export class ProjectService {
       name: input.name,
       plan,
       apiKeysEnabled: false,
-      settings: defaultSettings(this.defaults) as unknown as Record<string, unknown>,
+      settings: this.defaultsFor(plan) as unknown as Record<string, unknown>,
       createdAt: now,
       updatedAt: now,
     };
@@ -86,6 +86,13 @@ export class ProjectService {
       throw e;
     }
     return project;
+  }
+
+  /** Settings of a new project: rate-limit enforcement is on by default wherever the plan includes it. */
+  private defaultsFor(plan: string): ProjectSettings {
+    const s = defaultSettings(this.defaults);
+    s.rate_limit.enabled = this.plan(plan).rate_limiting;
+    return s;
   }
 
   /** By id (UUID) or slug; throws PROJECT_NOT_FOUND. */
@@ -101,10 +108,16 @@ export class ProjectService {
 
   async update(id: string, patch: { name?: string; plan?: string; customDomains?: string[] }): Promise<ProjectRecord> {
     // Validate everything before writing anything: a refused patch changes nothing.
+    let planSettings: ProjectSettings | undefined;
     if (patch.plan !== undefined) {
       const plan = this.plan(patch.plan);
       const ctx = await this.context(id);
-      validateSettings(ctx.settings, plan); // a downgrade must not leave a feature on that the plan lacks
+      // Rate limiting is on by default wherever the plan has it, so a plan change carries it along (off
+      // when the new plan lacks it, on when the plan adds it) instead of refusing every downgrade.
+      const was = ctx.settings.rate_limit.enabled;
+      const rateLimit = plan.rate_limiting && (was || !this.plan(ctx.plan).rate_limiting);
+      if (rateLimit !== was) planSettings = { ...ctx.settings, rate_limit: { enabled: rateLimit } };
+      validateSettings(planSettings ?? ctx.settings, plan); // a downgrade must not leave a feature on that the plan lacks
     }
     const domains = patch.customDomains === undefined ? undefined : ProjectService.normaliseDomains(patch.customDomains);
     if (domains !== undefined) {
@@ -116,6 +129,7 @@ export class ProjectService {
         throw e;
       }
     }
+    if (planSettings) await this.store.projects.updateSettings(id, planSettings as unknown as Record<string, unknown>, this.clock.now());
     if (patch.name !== undefined || patch.plan !== undefined) await this.store.projects.update(id, { name: patch.name, plan: patch.plan }, this.clock.now());
     this.evict(id);
     return this.get(id);
@@ -161,7 +175,7 @@ export class ProjectService {
     const current = withDefaults(project.settings, this.defaults);
     // Merge, refill only what a `null` removed, then validate the whole: wrong types and unknown fields
     // are refused (400) instead of being reset or dropped, and nothing is written unless all is valid.
-    const merged = fillMissing(mergePatch(current, patch), defaultSettings(this.defaults));
+    const merged = fillMissing(mergePatch(current, patch), this.defaultsFor(project.plan));
     const next = validateSettings(merged, this.plan(project.plan));
     await this.store.projects.updateSettings(id, next as unknown as Record<string, unknown>, this.clock.now());
     this.evict(id);

@@ -64,17 +64,15 @@ export function normalise(state: GcraState | null | undefined, now: number, quot
   return { tat, rem, quota };
 }
 
-/** TAT + T, exactly: (tat + q) + (rem + r)/quota with the carry folded into whole ms. */
+/**
+ * TAT + T, exactly: (tat + q) + (rem + r)/quota with the carry folded into whole ms. The carry test
+ * is `rem ≥ quota − r`, not `rem + r ≥ quota`: the sum could pass 2^53 for quotas near it.
+ */
 function advance(s: GcraState, window: number): GcraState {
   const { quota } = s;
   const q = Math.floor(window / quota);
-  let tat = s.tat + q;
-  let rem = s.rem + (window - q * quota);
-  if (rem >= quota) {
-    tat += 1;
-    rem -= quota;
-  }
-  return { tat, rem, quota };
+  const gap = quota - (window - q * quota); // quota − r ≥ 1
+  return s.rem >= gap ? { tat: s.tat + q + 1, rem: s.rem - gap, quota } : { tat: s.tat + q, rem: s.rem + (quota - gap), quota };
 }
 
 /** One GCRA step: the decision and the state to store. `now` must be an integer (epoch ms). */

@@ -8,9 +8,7 @@ import type { GcraPolicy } from './gcra.js';
  * (no remaining/reset to report). Availability over enforcement: a Redis outage must not turn
  * every API of every customer off. The adapter logs one line per outage, not per request.
  */
-export type RateLimitDecision =
-  | { decision: 'allowed' | 'limited'; remaining: number; resetAt: number; retryAfterMs: number }
-  | { decision: 'fail_open' };
+export type RateLimitDecision = { decision: 'allowed' | 'limited'; remaining: number; resetAt: number; retryAfterMs: number } | { decision: 'fail_open' };
 
 export interface RateLimiter {
   /** Consumes one unit of `keyId`'s budget in `projectId` at `now` (epoch ms, from the node's Clock). */

@@ -33,12 +33,14 @@ if stored then
   end
 end
 local q = math.floor(window / quota)
-local r = window - q * quota
-local nt = tat + q
-local nr = rem + r
-if nr >= quota then
-  nt = nt + 1
-  nr = nr - quota
+local gap = quota - (window - q * quota)
+local nt, nr
+if rem >= gap then
+  nt = tat + q + 1
+  nr = rem - gap
+else
+  nt = tat + q
+  nr = rem + (quota - gap)
 end
 local d = now - nt + window
 if d > 0 or (d == 0 and nr == 0) then

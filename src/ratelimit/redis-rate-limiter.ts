@@ -26,6 +26,8 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly client;
   private readonly sha = createHash('sha1').update(GCRA_LUA).digest('hex');
   private down = false;
+  /** Until the first connection attempt settles, "not connected" is start-up, not an outage. */
+  private starting = true;
   private closed = false;
 
   constructor(
@@ -40,8 +42,14 @@ export class RedisRateLimiter implements RateLimiter {
       socket: { connectTimeout: 1000, reconnectStrategy: reconnectDelay },
     });
     // Connection errors arrive here on every reconnect attempt: count the outage once.
-    this.client.on('error', (e: Error) => this.outage(e));
-    this.client.on('ready', () => this.recovered());
+    this.client.on('error', (e: Error) => {
+      this.starting = false;
+      this.outage(e);
+    });
+    this.client.on('ready', () => {
+      this.starting = false;
+      this.recovered();
+    });
   }
 
   /** Starts connecting in the background; never throws (a Redis down at start is an outage like any other). */
@@ -50,9 +58,16 @@ export class RedisRateLimiter implements RateLimiter {
     return this;
   }
 
+  /** Resolves once connected, on the first connection error, or after `timeoutMs` (start-up, tests). */
+  async ready(timeoutMs: number): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (!this.client.isReady && this.starting && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    return this.client.isReady;
+  }
+
   async consume(projectId: string, keyId: string, policy: GcraPolicy, now: number): Promise<RateLimitDecision> {
     if (!this.client.isReady) {
-      this.outage(new Error('not connected'));
+      if (!this.starting) this.outage(new Error('not connected'));
       return { decision: 'fail_open' };
     }
     const t = Math.floor(now);
@@ -78,8 +93,11 @@ export class RedisRateLimiter implements RateLimiter {
   private outage(e: Error): void {
     if (this.down || this.closed) return;
     this.down = true;
-    // The URL may carry a password: log the error class and message only.
-    this.logger.warn({ err: { type: e.name, message: e.message } }, 'rate limiter: Redis unreachable; failing open (admitting without counting) until it answers again');
+    // The URL may carry a password: log the error's name and message only, never the URL.
+    this.logger.warn(
+      { error: { name: e.name, message: e.message } },
+      'rate limiter: Redis unreachable; failing open (admitting without counting) until it answers again',
+    );
   }
 
   private recovered(): void {

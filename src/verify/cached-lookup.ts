@@ -1,3 +1,4 @@
+import type { ImportedHashFilters } from '../cache/imported-hash-filter.js';
 import type { KeyCache } from '../cache/key-cache.js';
 import type { ProjectContext } from '../projects/project-context.js';
 import type { KeyReader } from '../store/ports.js';
@@ -20,6 +21,8 @@ export interface CachePolicy {
   usable(): boolean;
   /** Upper bound on any entry's life when no push invalidation exists (null = none needed). */
   ttlCapMs: number | null;
+  /** The negative cache of imported keys (ADR 0009); null where changes are not pushed to every node. */
+  negative?: ImportedHashFilters | null;
 }
 
 /**
@@ -51,11 +54,16 @@ export class CachedKeyLookup {
     return mode === 'use' && this.enabled(ctx, mode) ? (this.policy as CachePolicy).cache.getByHash(ctx.id, hash) : undefined;
   }
 
+  /** Batch verify, before its queries: what `remember` needs to refuse rows an invalidation overtook. */
+  ticket(): number | undefined {
+    return this.policy?.cache.ticket();
+  }
+
   /** Batch verify, after the one query per type: remember what was fetched. */
-  remember(ctx: ProjectContext, key: KeyRecord, mode: CacheMode, now: number, hash?: string): void {
+  remember(ctx: ProjectContext, key: KeyRecord, mode: CacheMode, now: number, hash?: string, ticket?: number): void {
     if (!this.enabled(ctx, mode)) return;
     if (hash !== undefined && key.lookupHash !== hash) return;
-    (this.policy as CachePolicy).cache.set(ctx.id, key, this.ttl(ctx, key, now), hash);
+    (this.policy as CachePolicy).cache.set(ctx.id, key, this.ttl(ctx, key, now), hash, ticket);
   }
 
   async byId(ctx: ProjectContext, keys: KeyReader, keyId: string, mode: CacheMode, now: number): Promise<{ key?: KeyRecord; cache: CacheStatus }> {
@@ -65,12 +73,45 @@ export class CachedKeyLookup {
       const hit = policy.cache.get(ctx.id, keyId);
       if (hit) return { key: hit, cache: 'HIT' };
     }
+    // Security: a revoke whose invalidation arrives while we read must not be undone by our set.
+    const ticket = policy.cache.ticket();
     const key = await keys.getById(keyId);
-    if (key) policy.cache.set(ctx.id, key, this.ttl(ctx, key, now));
+    if (key) policy.cache.set(ctx.id, key, this.ttl(ctx, key, now), undefined, ticket);
     return { key, cache: mode === 'use' ? 'MISS' : 'SKIP' };
   }
 
+  /**
+   * The negative cache (ADR 0009): used whatever the project's cache setting — it holds no record and
+   * never makes a key valid, and push keeps it exact — but not while the bus may lose messages, and not
+   * for `no-store` (nor read for `no-cache`): a caller who asks for the database gets it.
+   */
+  private negative(mode: CacheMode): ImportedHashFilters | null {
+    const negative = this.policy?.negative;
+    return negative && mode !== 'no-store' && (this.policy as CachePolicy).usable() ? negative : null;
+  }
+
+  /** True = certainly no imported key of this project has either hash: NOT_FOUND without a query. */
+  knownAbsent(ctx: ProjectContext, keys: KeyReader, hashes: readonly [string, string], mode: CacheMode): boolean {
+    return mode === 'use' && (this.negative(mode)?.absent(ctx.id, hashes, keys) ?? false);
+  }
+
   async byHashes(
+    ctx: ProjectContext,
+    keys: KeyReader,
+    hashes: readonly [string, string],
+    mode: CacheMode,
+    now: number,
+  ): Promise<{ key?: KeyRecord; cache: CacheStatus }> {
+    // Security: absent from the filter or a recent miss is the same NOT_FOUND as the store's answer.
+    if (this.knownAbsent(ctx, keys, hashes, mode)) return { cache: 'HIT' };
+    const negative = this.negative(mode);
+    const ticket = negative?.ticket() ?? 0;
+    const found = await this.lookupByHashes(ctx, keys, hashes, mode, now);
+    if (!found.key) negative?.noteMiss(ctx.id, hashes[0], ticket);
+    return found;
+  }
+
+  private async lookupByHashes(
     ctx: ProjectContext,
     keys: KeyReader,
     hashes: readonly [string, string],
@@ -83,8 +124,9 @@ export class CachedKeyLookup {
       const hit = policy.cache.getByHash(ctx.id, hashes[0]);
       if (hit) return { key: hit, cache: 'HIT' };
     }
+    const ticket = policy.cache.ticket();
     const key = await keys.getByAnyLookupHash(hashes);
-    if (key && key.lookupHash === hashes[0]) policy.cache.set(ctx.id, key, this.ttl(ctx, key, now), hashes[0]);
+    if (key && key.lookupHash === hashes[0]) policy.cache.set(ctx.id, key, this.ttl(ctx, key, now), hashes[0], ticket);
     return { key, cache: mode === 'use' ? 'MISS' : 'SKIP' };
   }
 }

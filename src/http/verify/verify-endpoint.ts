@@ -6,6 +6,7 @@ import { clientIp, type Headers } from '../../verify/client-ip.js';
 import type { VerifyPipeline } from '../../verify/pipeline.js';
 import type { VerifyOutcome } from '../../verify/verify-result.js';
 import { toVerifyResponse } from '../../verify/verify-view.js';
+import { rateLimitHeaders } from '../rate-limit-headers.js';
 import type { Tenant } from '../tenant.js';
 
 export interface VerifyEndpointDeps {
@@ -38,7 +39,8 @@ export class VerifyEndpoint {
     const cache = outcome.cache ?? 'SKIP';
     this.deps.metrics.verification(outcome.type, outcome.valid ? 'valid' : (outcome.error ?? 'invalid'), cache, (performance.now() - started) / 1000);
     this.noteFailure(ctx.id, outcome);
-    return { body: toVerifyResponse(outcome, ctx.issuer, this.deps.clock.now()), headers: { 'ory-talos-cache': cache } };
+    const now = this.deps.clock.now();
+    return { body: toVerifyResponse(outcome, ctx.issuer, now), headers: { 'ory-talos-cache': cache, ...rateLimitHeaders(outcome, now) } };
   }
 
   async batch(tenant: Tenant, credentials: readonly string[], peer: string | undefined, headers: Headers): Promise<VerifyReply> {
