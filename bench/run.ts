@@ -43,6 +43,8 @@ import { setupProveOnly } from './micro/prove-only.js';
 import { setupTokenAuth, TOKEN_AUTH, TOKEN_AUTH_MIN_ITERATIONS, TOKEN_AUTH_PERMISSION } from './micro/token-auth.js';
 import { IN_FLIGHT, type MicroCase } from './micro/types.js';
 import { MIN_ITERATIONS, setupVerifyIssued } from './micro/verify-issued.js';
+import { SUITES } from './suites/index.js';
+import type { SuiteEnv, SuiteResult } from './suites/types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios and options
@@ -66,6 +68,8 @@ const SCENARIOS = {
     about:
       'end to end: the compiled CLI (`node dist/src/main.js keys import`) importing a generated JSON Lines file of 1,000,000 keys (--import-keys) into a fresh compiled server (`node dist/src/main.js serve`) on SQLite',
   },
+  // bench/suites/<name>.ts modules (issues 6 and 7): run after the scenarios above, in this order.
+  ...(Object.fromEntries(SUITES.map((s) => [s.name, { kind: 'suite', about: s.about }])) as Record<string, { kind: 'suite'; about: string }>),
 } as const;
 type ScenarioName = keyof typeof SCENARIOS;
 
@@ -534,6 +538,47 @@ const httpRows = await runHttp();
 const importRows = await runBatchImport();
 const cliImport = await runCliImportScenario();
 
+/** The selected suites, each on its own: a suite that fails is reported, the others still run. */
+async function runSuites(): Promise<{ name: string; result: SuiteResult }[]> {
+  const env: SuiteEnv = {
+    rounds,
+    duration,
+    microSeconds,
+    connections,
+    pipelining,
+    serverCpu: SERVER_CPU,
+    pinned,
+    backends,
+    log,
+    http: {
+      bare: bareRow && { label: bareRow.target.label, runs: bareRow.runs },
+      verify: Object.fromEntries(httpRows.filter((r) => r.target.scenario === 'http-verify').map((r) => [r.target.backend, { label: r.target.label, runs: r.runs }])),
+    },
+    facts: {},
+    profiles: {
+      dir(name) {
+        const dir = join(PROFILE_DIR, name);
+        mkdirSync(dir, { recursive: true });
+        return dir;
+      },
+      mainThread: mainThreadProfile,
+    },
+  };
+  const results: { name: string; result: SuiteResult }[] = [];
+  for (const suite of SUITES) {
+    if (!selected.has(suite.name as ScenarioName)) continue;
+    log(`\n== ${suite.name}`);
+    try {
+      results.push({ name: suite.name, result: await suite.run(env) });
+    } catch (e) {
+      failures.push(`${suite.name}: ${firstLine(e)}`);
+      log(`  ${suite.name} failed: ${(e as Error).stack ?? e}`);
+      results.push({ name: suite.name, result: { targets: [], markdown: [`## ${suite.name}`, '', `Not measured: ${firstLine(e).replace(/\|/g, '\\|')}`, ''] } });
+    }
+  }
+  return results;
+}
+
 const seqMedian = (row: MicroRow | undefined) => (row ? median(row.seq.map((s) => s.usPerOp)) : Number.NaN);
 const concMedian = (row: MicroRow | undefined) => (row ? median(row.conc.map((s) => s.usPerOp)) : Number.NaN);
 const microOf = (scenario: string, backend: Backend | null) => microRows.find((r) => r.c.scenario === scenario && r.c.backend === backend);
@@ -666,6 +711,10 @@ const cliKeysText = importKeys.toLocaleString('en-US');
     pass: r && Number.isFinite(r.cliPeakRssMb) ? r.cliPeakRssMb < TARGETS.cliImportRssMb : null,
   });
 }
+
+// The suites last: they may use the HTTP rows above (bare, http-verify); their targets join the table.
+const suiteResults = await runSuites();
+targets.push(...suiteResults.flatMap((s) => s.result.targets));
 
 const profiles: ProfileRun[] = [];
 if (profileMode !== 'never') {
@@ -1000,6 +1049,8 @@ if (cliImport) {
   out();
 }
 
+for (const s of suiteResults) for (const line of s.result.markdown) out(line);
+
 if (profiles.length) {
   out('## CPU profiles of missed targets');
   out();
@@ -1038,8 +1089,9 @@ out('## Method');
 out();
 for (const [k, v] of Object.entries(SCENARIOS)) out(`- \`${k}\` — ${v.about}.`);
 out('- Each backend gets a fresh database: a SQLite file under `.bench-tmp/`, or a uniquely named PostgreSQL / MariaDB database (dropped afterwards),');
-out('  migrated on start, with the default project, the admin token and one issued key (24 h TTL). Nothing is cached on the verify path yet');
-out('  (the project context and the admin token are cached per node; the key record is read from the store on every call).');
+out('  migrated on start, with the default project, the admin token and one issued key (24 h TTL). The project\'s verify cache is off (its default):');
+out('  the key record is read from the store on every call (the project context and the admin token are cached per node) — except in the suites');
+out('  that say "cache on", which turn `cache.enabled` on for the default project (`server-keysmith.ts --cache on`).');
 out('- HTTP servers (`bench/http/server-bare.ts`, `bench/http/server-keysmith.ts`) run as separate `node --import tsx` processes, started once, warmed up');
 out('  for 2 s, then each round runs the bare baseline and every Keysmith backend back to back. A sanity request checks `200` and `is_valid: true` first.');
 out('- The database servers are not pinned and share the two cores; their CPU is shown separately ("DB server CPU µs/req", summed over all');
@@ -1060,6 +1112,13 @@ out('  cli-import-1m runs once (not per round): one import of a million keys is 
 out(
   '  A missed target triggers one extra profiled run (`--profile never|auto|always`); the CLI targets have none (the batch-import profile shows the server side).',
 );
+out('- Suites (`bench/suites/<name>.ts`, issues 6 and 7) run after the scenarios above, each with its own servers: every HTTP suite starts its own bare');
+out('  baseline and runs it back to back with its Keysmith server(s) in each round (same connections, duration and pinning as the HTTP section), checks every');
+out('  answer (status and body, and `Ory-Talos-Cache: HIT` where the cache is measured; "bad answers" must stay 0) and quotes exact p50/p99 from each');
+out('  response\'s own latency. Their targets: issue 6 (cache hit ≤ 5 µs/op in process; HTTP cache hit ≥ 80 % of bare req/s and ≤ 1.25× its CPU per request;');
+out('  p99 ≤ 2 ms at half of saturation; batch verify ≥ 200,000 credentials/s per server core; cache misses recorded with their ratio to hits; revocation');
+out('  seen by the other node within 1 s over 100 trials; ≤ 1 GB RSS with 1,000,000 cached keys) and issue 7 (derive JWT ≥ 5,000 tokens/s on one core;');
+out('  SDK JWT verification ≥ 10,000/s per core; macaroon with 5 caveats ≤ 20 µs). A suite whose set-up fails is listed under "Not measured".');
 out();
 
 const outPath = resolve(REPO_ROOT, opt.out ?? 'docs/benchmarks.md'); // an absolute --out stays absolute

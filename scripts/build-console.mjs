@@ -51,6 +51,7 @@ async function buildInto(out, quiet) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Keysmith console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/${css}">
 <script type="module" src="/console/assets/${js}"></script>
 </head>

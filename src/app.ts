@@ -23,6 +23,7 @@ import { Tracing } from './observability/tracing.js';
 import { tracePipeline } from './observability/traced-pipeline.js';
 import { traceStore } from './store/traced-store.js';
 import { startInvalidationBus } from './cache/start-bus.js';
+import { ImportedHashFilters } from './cache/imported-hash-filter.js';
 import { DeriveService } from './tokens/derive-service.js';
 import { SelfRevocation } from './keys/self-revoke.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -110,11 +111,23 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const cache = new KeyCache(config.cache.max_entries, clock);
   promMetrics.trackCache(() => ({ ...cache.stats, entries: cache.size }));
   promMetrics.trackDbPool(() => store.poolStats());
-  const bus = await startInvalidationBus(dsn, store, logger);
+  const bus = await startInvalidationBus(dsn, store, logger, config.redis);
+  // Negative cache of imported keys (ADR 0009): only where every change is pushed to every node.
+  const negative = bus.entryTtlCapMs === null ? new ImportedHashFilters(config.cache.filter_max_bytes, clock, logger) : null;
   bus.onMessage((m) => {
+    if (Number.isFinite(m.sentAt)) promMetrics.invalidationLag.observe({ kind: m.kind }, Math.max(0, clock.now() - m.sentAt) / 1000);
     if (m.kind === 'key') cache.invalidate(m.projectId, m.keyId);
+    else negative?.add(m.projectId, m.hashes);
   });
-  bus.onReset(() => cache.clear());
+  bus.onReset(() => {
+    cache.clear();
+    negative?.clear();
+  });
+  // Every import: known to this node's negative cache at once, and to the others before the importer hears back.
+  const keysImported = async (projectId: string, hashes: string[]) => {
+    negative?.add(projectId, hashes);
+    if (negative) await bus.publish({ kind: 'hashes', projectId, hashes, sentAt: clock.now() });
+  };
   // Every revoke, update, rotate and delete: forget the key here at once, and tell the other nodes.
   const keyChanged = (projectId: string, keyId: string) => {
     promMetrics.keyChanges.inc();
@@ -122,7 +135,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     void bus.publish({ kind: 'key', projectId, keyId, sentAt: clock.now() });
   };
   const issuedKeys = new IssuedKeyService(clock, ids, keyChanged);
-  const importedKeys = new ImportedKeyService(clock, ids, keyChanged);
+  const importedKeys = new ImportedKeyService(clock, ids, keyChanged, keysImported);
   const lastUsed = new LastUsedRecorder(store, logger);
   lastUsed.start();
   // Redis configured → one budget per key shared by all nodes; else per node. Redis down → fail open.
@@ -130,7 +143,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const rateLimit = new RateLimitStep(rateLimiter, clock, (decision) => promMetrics.rateLimitDecisions.inc({ decision }));
   const pipeline = new VerifyPipeline(
     clock,
-    { cache, usable: () => bus.healthy, ttlCapMs: bus.entryTtlCapMs },
+    { cache, usable: () => bus.healthy, ttlCapMs: bus.entryTtlCapMs, negative },
     lastUsed,
     rateLimit,
     new ProofMemo(config.cache.max_entries),
@@ -171,7 +184,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     tracing,
   };
   const api = await buildApiServer(httpDeps, overrides.mode ?? 'all');
-  const metrics = await buildMetricsServer(httpDeps);
+  const metrics = await buildMetricsServer({ ...httpDeps, tracing: null }); // scrapes and probes are not traced
   await api.ready();
   await metrics.ready();
 

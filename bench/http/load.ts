@@ -14,6 +14,10 @@ export interface LoadSpec {
   serverPid: number;
   /** Database server process names whose CPU is also counted (empty for none). */
   dbComms: readonly string[];
+  /** Hold this many requests per second (autocannon `overallRate`); absent = closed loop, as fast as answered. */
+  overallRate?: number;
+  /** Checks every response (status, body, lower-cased headers); false counts in `bad`. */
+  check?: (status: number, body: string, headers: Record<string, string>) => boolean;
 }
 
 export interface LoadResult {
@@ -32,6 +36,11 @@ export interface LoadResult {
   dbCpuUsPerReq: number;
   /** Share of one core the load generator (this process) used. */
   clientBusy: number;
+  /** Responses `check` refused (0 without a check). */
+  bad: number;
+  /** p50/p99 from every response's own latency (float ms), not autocannon's whole-millisecond histogram. */
+  exactP50Ms: number;
+  exactP99Ms: number;
 }
 
 /** One autocannon run (keep-alive) against 127.0.0.1, with the server's CPU read from /proc around it. */
@@ -40,7 +49,9 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const cpu0 = processCpuMicros(spec.serverPid);
   const client0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const r = await autocannon({
+  let bad = 0;
+  const check = spec.check;
+  const run = autocannon({
     url: `http://127.0.0.1:${spec.port}${spec.path}`,
     method: 'POST',
     headers: spec.headers,
@@ -49,7 +60,24 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     pipelining: spec.pipelining,
     duration: spec.seconds,
     timeout: 10,
+    ...(spec.overallRate ? { overallRate: spec.overallRate } : {}),
+    ...(check
+      ? {
+          requests: [
+            {
+              onResponse: (status: number, body: string, _ctx: unknown, headers: Record<string, string>) => {
+                if (!check(status, body, headers)) bad++;
+              },
+            },
+          ],
+        }
+      : {}),
   });
+  const latencies: number[] = [];
+  run.on('response', (_client, _status, _bytes, ms) => {
+    latencies.push(ms);
+  });
+  const r = await run;
   const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
   const cpu1 = processCpuMicros(spec.serverPid);
   const client = process.cpuUsage(client0);
@@ -69,5 +97,15 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     serverBusy: serverCpu / wallUs,
     dbCpuUsPerReq: db0 && db1 && requests ? cpuDelta(db0, db1) / requests : Number.NaN,
     clientBusy: (client.user + client.system) / wallUs,
+    bad,
+    exactP50Ms: percentile(latencies, 0.5),
+    exactP99Ms: percentile(latencies, 0.99),
   };
+}
+
+/** Nearest-rank percentile (sorts in place). */
+function percentile(values: number[], p: number): number {
+  if (!values.length) return Number.NaN;
+  values.sort((a, b) => a - b);
+  return values[Math.min(values.length - 1, Math.ceil(p * values.length) - 1)];
 }

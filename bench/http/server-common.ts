@@ -26,10 +26,22 @@ export function serverArgs() {
       dsn: { type: 'string' },
       'data-dir': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
+      cache: { type: 'string', default: 'off' },
+      keys: { type: 'string', default: '1' },
     },
     strict: true,
   });
-  return { port: Number(values.port), dsn: values.dsn, dataDir: values['data-dir'], logLevel: values['log-level'] ?? 'info' };
+  if (values.cache !== 'on' && values.cache !== 'off') throw new Error('--cache must be on or off');
+  const keys = Number(values.keys);
+  if (!Number.isInteger(keys) || keys < 1 || keys > 10_000) throw new Error('--keys must be an integer in [1, 10000]');
+  return {
+    port: Number(values.port),
+    dsn: values.dsn,
+    dataDir: values['data-dir'],
+    logLevel: values['log-level'] ?? 'info',
+    cache: values.cache === 'on',
+    keys,
+  };
 }
 
 /** The one line the parent waits for. */

@@ -21,7 +21,7 @@ export interface RunningTarget {
   stop(): Promise<void>;
 }
 
-const DB_COMMS: Record<Backend, readonly string[]> = { sqlite: [], postgres: ['postgres'], mysql: ['mariadbd', 'mysqld'] };
+export const DB_COMMS: Record<Backend, readonly string[]> = { sqlite: [], postgres: ['postgres'], mysql: ['mariadbd', 'mysqld'] };
 
 export const bareTarget = (): HttpTarget => ({ scenario: 'http-bare', backend: null, label: 'bare node:http', dbComms: [] });
 export const verifyTarget = (backend: Backend): HttpTarget => ({
@@ -46,24 +46,14 @@ export async function startTarget(target: HttpTarget, cpu: number | null, cpuPro
     await check(rt);
     return rt;
   }
-  const db = await benchDatabase(target.backend);
-  let server: ServerProcess;
-  try {
-    server = await spawnServer('bench/http/server-keysmith.ts', ['--dsn', db.db.dsn, '--data-dir', db.dir, '--log-level', 'info'], { cpu, cpuProfDir });
-  } catch (e) {
-    await db.cleanup();
-    throw e;
-  }
+  const ks = await startKeysmithServer(target.backend, cpu, cpuProfDir);
   const rt: RunningTarget = {
     target,
-    server,
+    server: ks.server,
     path: VERIFY_PATH,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${String(server.info.token)}` },
-    body: JSON.stringify({ credential: String(server.info.credential) }),
-    async stop() {
-      await server.stop();
-      await db.cleanup();
-    },
+    headers: ks.headers,
+    body: JSON.stringify({ credential: String(ks.server.info.credential) }),
+    stop: ks.stop,
   };
   try {
     await check(rt);
@@ -72,6 +62,34 @@ export async function startTarget(target: HttpTarget, cpu: number | null, cpuPro
     throw e;
   }
   return rt;
+}
+
+/** A Keysmith server process (bench/http/server-keysmith.ts) on a fresh database; `extraArgs` e.g. `--cache on --keys 100`. */
+export async function startKeysmithServer(
+  backend: Backend,
+  cpu: number | null,
+  cpuProfDir?: string,
+  extraArgs: string[] = [],
+): Promise<{ server: ServerProcess; headers: Record<string, string>; stop(): Promise<void> }> {
+  const db = await benchDatabase(backend);
+  let server: ServerProcess;
+  try {
+    server = await spawnServer('bench/http/server-keysmith.ts', ['--dsn', db.db.dsn, '--data-dir', db.dir, '--log-level', 'info', ...extraArgs], {
+      cpu,
+      cpuProfDir,
+    });
+  } catch (e) {
+    await db.cleanup();
+    throw e;
+  }
+  return {
+    server,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${String(server.info.token)}` },
+    async stop() {
+      await server.stop();
+      await db.cleanup();
+    },
+  };
 }
 
 async function check(rt: RunningTarget): Promise<void> {

@@ -53,6 +53,18 @@ export interface IssuedFixture {
   credential: string;
 }
 
+export interface FixtureOptions {
+  /** Turn the default project's verify cache on (`cache.enabled`, plan `custom` allows it; TTL stays at its default). */
+  cache?: boolean;
+  /** Issue this many keys in all (default 1); the extra ones come back in `credentials`. */
+  keys?: number;
+}
+
+/** The project setting `cache.enabled`, through the same validated path as the operator config API. */
+export async function enableVerifyCache(app: KeysmithApp): Promise<void> {
+  await app.projects.updateSettings(app.bootstrap.projectId, (s) => ({ ...s, cache: { ...s.cache, enabled: true } }));
+}
+
 async function issueOne(app: KeysmithApp): Promise<IssuedFixture> {
   const projectId = app.bootstrap.projectId;
   const ctx = await app.projects.context(projectId);
@@ -69,8 +81,14 @@ export async function buildIssuedFixture(dsn: string, dataDir: string): Promise<
   return issueOne(app);
 }
 
-/** Listening app (API on `port`, metrics on an ephemeral port, loopback only) with one valid issued key. */
-export async function startIssuedFixture(dsn: string, dataDir: string, port: number, logLevel: string): Promise<IssuedFixture & { port: number }> {
+/** Listening app (API on `port`, metrics on an ephemeral port, loopback only) with one valid issued key (or `opts.keys`). */
+export async function startIssuedFixture(
+  dsn: string,
+  dataDir: string,
+  port: number,
+  logLevel: string,
+  opts: FixtureOptions = {},
+): Promise<IssuedFixture & { port: number; credentials: string[] }> {
   const config = benchConfig(dsn, dataDir, {
     KEYSMITH_LOG_LEVEL: logLevel,
     KEYSMITH_SERVE_HTTP_HOST: '127.0.0.1',
@@ -81,5 +99,9 @@ export async function startIssuedFixture(dsn: string, dataDir: string, port: num
   const app = await startApp(config, { logStream: nullLogStream() });
   const addr = app.api.server.address();
   const bound = typeof addr === 'object' && addr ? addr.port : port;
-  return { ...(await issueOne(app)), port: bound };
+  if (opts.cache) await enableVerifyCache(app);
+  const first = await issueOne(app);
+  const credentials = [first.credential];
+  while (credentials.length < (opts.keys ?? 1)) credentials.push((await issueOne(app)).credential);
+  return { ...first, port: bound, credentials };
 }

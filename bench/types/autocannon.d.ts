@@ -32,7 +32,20 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     timeout?: number;
+    /** Requests per second over all connections (a per-connection quota refilled every second: bursty). */
+    overallRate?: number;
+    requests?: Array<{
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
+    }>;
   }
-  function autocannon(opts: Options): Promise<Result>;
+  /** The promise is also the run's event emitter ('response': client, status, bytes, latency in ms as a float). */
+  interface Instance extends Promise<Result> {
+    on(event: 'response', listener: (client: unknown, status: number, bytes: number, responseTimeMs: number) => void): this;
+  }
+  function autocannon(opts: Options): Instance;
   export = autocannon;
 }

@@ -144,7 +144,7 @@ export function ImportPage() {
               <table class="results">
                 <thead>
                   <tr>
-                    <th scope="col">Row</th>
+                    <th scope="col">Line</th>
                     <th scope="col">Result</th>
                     <th scope="col">Details</th>
                   </tr>

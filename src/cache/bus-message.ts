@@ -23,8 +23,7 @@ const HASHES_PER_MESSAGE = 100;
 export function encodeBusMessage(m: BusMessage): string[] {
   if (m.kind === 'key') return [`${m.projectId}|${m.keyId}|${m.sentAt}`];
   const out: string[] = [];
-  for (let i = 0; i < m.hashes.length; i += HASHES_PER_MESSAGE)
-    out.push(`${m.projectId}||${m.sentAt}|${m.hashes.slice(i, i + HASHES_PER_MESSAGE).join(',')}`);
+  for (let i = 0; i < m.hashes.length; i += HASHES_PER_MESSAGE) out.push(`${m.projectId}||${m.sentAt}|${m.hashes.slice(i, i + HASHES_PER_MESSAGE).join(',')}`);
   return out;
 }
 

@@ -30,7 +30,7 @@ const RETRY_MS = 1000;
 const TOO_BIG_RETRY_MS = 600_000;
 
 /**
- * Negative caching of imported keys (ADR 0008): per project, a Bloom filter of every lookup hash, so
+ * Negative caching of imported keys (ADR 0009): per project, a Bloom filter of every lookup hash, so
  * a string that is no imported key of the project is NOT_FOUND without a query — a flood of distinct
  * random strings costs ~1 % of its size in queries (the false positives), plus the build.
  *

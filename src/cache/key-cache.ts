@@ -22,6 +22,12 @@ export class KeyCache {
    * invalidations, expiries or overwrites.
    */
   readonly stats = { hits: 0, misses: 0, evictions: 0 };
+  /**
+   * Bumped by every invalidation and clear. A lookup takes it before reading the store and passes it
+   * to `set`: if anything was invalidated meanwhile, the record it read may be the pre-revocation row
+   * whose invalidation already arrived — it is not stored (a lost hit, never a stale entry).
+   */
+  private generation = 0;
 
   constructor(
     maxEntries: number,
@@ -61,24 +67,32 @@ export class KeyCache {
     return this.get(projectId, keyId);
   }
 
-  /** `ttlMs` ≤ 0 stores nothing. */
-  set(projectId: string, record: KeyRecord, ttlMs: number, hash?: string): void {
-    if (ttlMs <= 0) return;
+  /** Taken before a store read whose result may be `set`. */
+  ticket(): number {
+    return this.generation;
+  }
+
+  /** `ttlMs` ≤ 0 stores nothing; neither does a `ticket` older than the last invalidation. */
+  set(projectId: string, record: KeyRecord, ttlMs: number, hash?: string, ticket?: number): void {
+    if (ttlMs <= 0 || (ticket !== undefined && ticket !== this.generation)) return;
     this.records.set(`${projectId}|${record.keyId}`, { record, expiresAt: this.clock.now() + ttlMs });
     if (hash) this.hashes.set(`${projectId}|${hash}`, record.keyId);
   }
 
   invalidate(projectId: string, keyId: string): void {
+    this.generation++;
     this.records.delete(`${projectId}|${keyId}`);
   }
 
   /** A project deleted or its keys changed wholesale. O(entries): rare operations only. */
   invalidateProject(projectId: string): void {
+    this.generation++;
     const prefix = `${projectId}|`;
     for (const k of this.records.keys()) if (k.startsWith(prefix)) this.records.delete(k);
   }
 
   clear(): void {
+    this.generation++;
     this.records.clear();
     this.hashes.clear();
   }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { SqlStore } from '../store/sql/open-store.js';
 import { type InvalidationBus, LocalBus } from './invalidation-bus.js';
 import { PgNotifyBus } from './pg-notify-bus.js';
+import { RedisBus } from './redis-bus.js';
 
 /** No push channel: caches bound their entries' life instead (see the pipeline's ttlCapMs). */
 class NoBus implements InvalidationBus {
@@ -16,10 +17,17 @@ class NoBus implements InvalidationBus {
 }
 
 /**
- * The cross-node invalidation channel for this deployment: PostgreSQL → LISTEN/NOTIFY; SQLite → local
- * only (one node owns the file); MySQL/MariaDB → none (entries capped at 1 s).
+ * The cross-node invalidation channel for this deployment: `redis.url` set → Redis pub/sub, whatever
+ * the database; else PostgreSQL → LISTEN/NOTIFY; SQLite → local only (one node owns the file);
+ * MySQL/MariaDB → none (entries capped at 1 s, no negative cache — ADR 0009).
  */
-export async function startInvalidationBus(dsn: string, store: SqlStore, logger: Logger): Promise<InvalidationBus> {
+export async function startInvalidationBus(
+  dsn: string,
+  store: SqlStore,
+  logger: Logger,
+  redis: { url: string; key_prefix: string } = { url: '', key_prefix: '' },
+): Promise<InvalidationBus> {
+  if (redis.url) return RedisBus.start(redis.url, redis.key_prefix, logger);
   if (/^sqlite3?:\/\//.test(dsn)) return new LocalBus();
   if (/^(postgres|postgresql|cockroach):\/\//.test(dsn)) {
     const bus = new PgNotifyBus(

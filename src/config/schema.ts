@@ -87,6 +87,13 @@ export const ConfigSchema = Type.Object(
           maximum: 10_000_000,
           description: 'Verify cache size per node (key records, LRU). Caching itself is a per-project setting (cache.enabled) gated by the plan.',
         }),
+        filter_max_bytes: Type.Integer({
+          default: 67_108_864,
+          minimum: 0,
+          maximum: 4_294_967_296,
+          description:
+            'Negative cache per node: memory for the per-project filters of imported-key hashes (~1.3 MB per million imported keys; least recently used projects are dropped first). Unknown imported keys are then NOT_FOUND without a database query. 0 disables it. Only used where changes are pushed (PostgreSQL, Redis, SQLite); see ADR 0009.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -86,6 +86,10 @@ export async function importBatch(
       fresh.map((c) => c.record),
       ctx.maxActiveKeys,
     );
+    await service.imported(
+      ctx,
+      fresh.slice(0, inserted).map((c) => c.record),
+    );
     for (const [i, c] of fresh.entries())
       results[c.index] =
         i < inserted

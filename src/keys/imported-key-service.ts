@@ -14,6 +14,12 @@ export interface ImportResult {
   replayed: boolean;
 }
 
+/**
+ * Called once new imported keys are stored, before the importer gets the answer: the negative cache
+ * (ADR 0009) of this node and, through the bus, of every other node must know their hashes by then.
+ */
+export type KeysImportedListener = (projectId: string, lookupHashes: string[]) => Promise<void>;
+
 const alreadyExists = () => new AppError('API_KEY_EXISTS', 'This key is already imported in this project.');
 
 /**
@@ -23,8 +29,19 @@ const alreadyExists = () => new AppError('API_KEY_EXISTS', 'This key is already 
  * imported from a SHA-256 digest, that digest until the key's first successful verification.
  */
 export class ImportedKeyService extends KeyLifecycle {
-  constructor(clock: Clock, ids: IdSource, onChange?: KeyChangeListener) {
+  constructor(
+    clock: Clock,
+    ids: IdSource,
+    onChange?: KeyChangeListener,
+    private readonly onImported: KeysImportedListener = async () => {},
+  ) {
     super('imported', clock, ids, onChange);
+  }
+
+  /** Newly stored records (not replays): announce their lookup hashes. */
+  async imported(ctx: ProjectContext, records: readonly KeyRecord[]): Promise<void> {
+    const hashes = records.map((r) => r.lookupHash as string);
+    if (hashes.length) await this.onImported(ctx.id, hashes);
   }
 
   /** The record an input becomes (not yet stored). */
@@ -50,7 +67,9 @@ export class ImportedKeyService extends KeyLifecycle {
     const record = this.toRecord(ctx, input, this.clock.now());
     if ((await store.findExisting('imported', ImportedKeyService.hashesOf(record, input), [])).length) throw alreadyExists();
     const winner = await this.insertNew(ctx, store, record, alreadyExists);
-    return winner ? { key: winner, replayed: true } : { key: record, replayed: false };
+    if (winner) return { key: winner, replayed: true };
+    await this.imported(ctx, [record]);
+    return { key: record, replayed: false };
   }
 
   /** Hard delete (imported keys only, like Talos); frees the quota slot. */

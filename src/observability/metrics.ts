@@ -30,6 +30,21 @@ export class Metrics {
     help: 'Key changes that invalidate caches (revoke, update, rotate, delete).',
     registers: [this.registry],
   });
+  /** Publish → receipt on this node of invalidation-bus messages (the revocation bound is 1 s). */
+  readonly invalidationLag = new client.Histogram({
+    name: 'keysmith_cache_invalidation_lag_seconds',
+    help: 'Time from publishing an invalidation-bus message (key change or import) to its receipt on this node (clocks of two nodes).',
+    labelNames: ['kind'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly rateLimitDecisions = new client.Counter({
+    name: 'keysmith_ratelimit_decisions_total',
+    help: 'Rate-limit decisions on verify: allowed, limited, or fail_open (the shared limiter was unreachable).',
+    labelNames: ['decision'] as const,
+    registers: [this.registry],
+  });
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics !== false) client.collectDefaultMetrics({ register: this.registry, prefix: 'keysmith_' });

@@ -18,8 +18,7 @@ export function tracePipeline(pipeline: VerifyPipeline, tracing: Tracing): void 
   const verifyBatch = pipeline.verifyBatch.bind(pipeline);
   const loadParent = pipeline.loadParent.bind(pipeline);
   // Rest parameters: the wrapper follows any change of the pipeline's signatures.
-  pipeline.verify = (...args: Parameters<VerifyPipeline['verify']>) =>
-    tracing.run('verify', undefined, async (span) => described(span, await verify(...args)));
+  pipeline.verify = (...args: Parameters<VerifyPipeline['verify']>) => tracing.run('verify', undefined, async (span) => described(span, await verify(...args)));
   pipeline.loadParent = (...args: Parameters<VerifyPipeline['loadParent']>) =>
     tracing.run('verify.parent', undefined, async (span) => described(span, await loadParent(...args)));
   pipeline.verifyBatch = (...args: Parameters<VerifyPipeline['verifyBatch']>) =>

@@ -10,7 +10,6 @@ type Provider = import('@opentelemetry/sdk-trace-node').NodeTracerProvider;
 
 export type TracingConfig = Config['tracing'];
 
-
 /**
  * OpenTelemetry tracing, started only when `tracing.enabled`: a Node tracer provider with a batch span
  * processor and the OTLP/HTTP (JSON) exporter. Spans carry bounded attributes only — credential type,
@@ -23,6 +22,7 @@ export type TracingConfig = Config['tracing'];
  */
 export class Tracing {
   private readonly tracer;
+  private warn: (msg: string) => void = () => {};
 
   private constructor(
     private readonly api: Api,
@@ -95,13 +95,17 @@ export class Tracing {
   /** Export problems (collector down, rejected batch) as warnings: the message only, never a payload. */
   reportTo(warn: (msg: string) => void): void {
     const log = (msg: string) => warn(`opentelemetry: ${msg}`);
+    this.warn = log;
     this.api.diag.setLogger({ error: log, warn: log, info: () => {}, debug: () => {}, verbose: () => {} }, this.api.DiagLogLevel.WARN);
   }
 
-  /** Flushes queued spans to the exporter and unregisters the globals. */
+  /** Flushes queued spans to the exporter and unregisters the globals; an unreachable collector only warns. */
   async shutdown(): Promise<void> {
     try {
       await this.provider.shutdown();
+    } catch (e) {
+      const err = e as { code?: string; name?: string } | undefined;
+      this.warn(`flushing spans at shutdown failed (${err?.code ?? err?.name ?? 'error'})`);
     } finally {
       if (this.ownsGlobals) {
         this.api.trace.disable();

@@ -28,6 +28,9 @@ export interface ConsoleAccessDeps {
  * unchanged: the console path ends in exactly the check a curl caller goes through.
  */
 export class ConsoleAccess {
+  /** In-flight mints per session and project. */
+  private readonly minting = new WeakMap<ConsoleSession, Map<string, Promise<string>>>();
+
   constructor(private readonly deps: ConsoleAccessDeps) {}
 
   /** Validates a pasted token; returns the new session id, what kind it is and (project tokens) its project. */
@@ -60,26 +63,41 @@ export class ConsoleAccess {
    */
   async projectBearer(s: ConsoleSession, projectRef: string | undefined, requestId: string): Promise<string> {
     if (s.kind === 'project') return `Bearer ${s.secret}`;
-    if (!projectRef) throw new AppError('INVALID_ARGUMENT', 'Pick a project first: operator console calls name it in X-Keysmith-Project.', { field: 'X-Keysmith-Project' });
+    if (!projectRef)
+      throw new AppError('INVALID_ARGUMENT', 'Pick a project first: operator console calls name it in X-Keysmith-Project.', { field: 'X-Keysmith-Project' });
     const project = await this.deps.projects.get(projectRef);
-    const now = this.deps.clock.now();
     const have = s.minted.get(project.id);
-    if (have && have.expiresAt - now > REMINT_BEFORE_MS) return `Bearer ${have.token}`;
-    if (have) this.revokeQuietly(project.id, have.tokenId);
+    if (have && have.expiresAt - this.deps.clock.now() > REMINT_BEFORE_MS) return `Bearer ${have.token}`;
+    // Concurrent first calls of one session share one mint: a second token would be orphaned (never revoked at sign-out).
+    const key = project.id;
+    let pending = this.minting.get(s)?.get(key);
+    if (!pending) {
+      pending = this.mint(s, project.id, requestId).finally(() => this.minting.get(s)?.delete(key));
+      if (!this.minting.has(s)) this.minting.set(s, new Map());
+      this.minting.get(s)?.set(key, pending);
+    }
+    return `Bearer ${await pending}`;
+  }
+
+  private async mint(s: ConsoleSession, projectId: string, requestId: string): Promise<string> {
+    const now = this.deps.clock.now();
+    const have = s.minted.get(projectId);
+    if (have) this.revokeQuietly(projectId, have.tokenId);
     else if (s.minted.size >= MAX_MINTED) {
       const [oldProject, oldest] = s.minted.entries().next().value as [string, { tokenId: string }];
       s.minted.delete(oldProject);
       this.revokeQuietly(oldProject, oldest.tokenId);
     }
-    const { token, record } = await this.deps.tokens.create(project.id, MINTED_TOKEN_NAME, ['admin'], undefined, MINTED_TTL_MS);
-    s.minted.set(project.id, { token, tokenId: record.tokenId, expiresAt: record.expiresAt ?? now + MINTED_TTL_MS });
-    await this.deps.audit.record(project.id, {
+    const { token, record } = await this.deps.tokens.create(projectId, MINTED_TOKEN_NAME, ['admin'], undefined, MINTED_TTL_MS);
+    if (s.ended) this.revokeQuietly(projectId, record.tokenId); // signed out meanwhile: this request still completes, nothing outlives it
+    else s.minted.set(projectId, { token, tokenId: record.tokenId, expiresAt: record.expiresAt ?? now + MINTED_TTL_MS });
+    await this.deps.audit.record(projectId, {
       action: 'token.create',
       actor: OPERATOR_ACTOR,
       requestId,
       details: { token_id: record.tokenId, permissions: ['admin'], console: true },
     });
-    return `Bearer ${token}`;
+    return token;
   }
 
   /** Ends a session: its minted tokens are revoked now rather than left to expire. */

@@ -18,6 +18,8 @@ export interface ConsoleSession {
   lastSeen: number;
   /** Operator sessions: one short-lived admin token per project picked, by project id. */
   minted: Map<string, MintedToken>;
+  /** Set when the session ends: a mint still in flight then revokes its token at once. */
+  ended: boolean;
 }
 
 export interface SessionLimits {
@@ -57,7 +59,7 @@ export class ConsoleSessions {
     }
     const id = this.random(32).toString('base64url');
     const now = this.clock.now();
-    this.sessions.set(sha256Hex(id), { kind, secret, projectId, createdAt: now, lastSeen: now, minted: new Map() });
+    this.sessions.set(sha256Hex(id), { kind, secret, projectId, createdAt: now, lastSeen: now, minted: new Map(), ended: false });
     return id;
   }
 
@@ -104,6 +106,7 @@ export class ConsoleSessions {
     const s = this.sessions.get(key);
     if (!s) return;
     this.sessions.delete(key);
+    s.ended = true;
     this.onEnd(s);
   }
 }

@@ -16,7 +16,12 @@ export interface ReceivedSpan {
 
 type OtlpValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
 const flat = (attrs: { key: string; value: OtlpValue }[] = []) =>
-  Object.fromEntries(attrs.map(({ key, value }) => [key, value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : (value.boolValue ?? value.doubleValue ?? ''))]));
+  Object.fromEntries(
+    attrs.map(({ key, value }) => [
+      key,
+      value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : (value.boolValue ?? value.doubleValue ?? '')),
+    ]),
+  );
 
 /**
  * A real OTLP/HTTP traces receiver on 127.0.0.1:0: records every POST body to /v1/traces as it came

@@ -17,11 +17,35 @@ export async function postgresSkip(): Promise<string | false> {
  */
 export function twoNodesOnPostgres(name: string, env: Record<string, string>, skip: string | false): ServerProcess[] {
   const nodes: ServerProcess[] = [];
-  let db: TestDatabase | undefined;
-  let dir = '';
+  let stop: (() => Promise<void>) | undefined;
   before(async () => {
     if (skip) return;
-    dir = mkdtempSync(join(tmpdir(), `keysmith-${name}-`));
+    const two = await startTwoNodesOnPostgres(name, env, nodes);
+    stop = two.stop;
+  });
+  after(async () => {
+    await stop?.();
+  });
+  return nodes;
+}
+
+/**
+ * The same two nodes outside node:test (the benchmark's revocation-propagation scenario). Nodes are
+ * pushed into `nodes` as they come up; a failed start stops what was started and drops the database.
+ */
+export async function startTwoNodesOnPostgres(
+  name: string,
+  env: Record<string, string>,
+  nodes: ServerProcess[] = [],
+): Promise<{ nodes: ServerProcess[]; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), `keysmith-${name}-`));
+  let db: TestDatabase | undefined;
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    await db?.drop().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
     db = await createTestDatabase('postgres', dir);
     for (const n of [1, 2])
       nodes.push(
@@ -33,11 +57,9 @@ export function twoNodesOnPostgres(name: string, env: Record<string, string>, sk
           ...env,
         }),
       );
-  });
-  after(async () => {
-    await Promise.all(nodes.map((n) => n.stop()));
-    await db?.drop().catch(() => {});
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-  return nodes;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { nodes, stop };
 }

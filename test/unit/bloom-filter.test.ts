@@ -5,7 +5,7 @@ import { BloomFilter, fingerprintOf } from '../../src/cache/bloom-filter.js';
 
 const randomHash = () => randomBytes(32).toString('hex');
 
-/** The negative-cache filter's data structure (ADR 0008): no false negatives, the false-positive rate it was sized for. */
+/** The negative-cache filter's data structure (ADR 0009): no false negatives, the false-positive rate it was sized for. */
 describe('BloomFilter', () => {
   it('has no false negatives over 100,000 inserts, and its false-positive rate is within 2× of the 1 % target', () => {
     const n = 100_000;
@@ -45,8 +45,7 @@ describe('BloomFilter', () => {
     const odd = 'not-hex-at-all';
     const d = createHash('sha256').update(odd).digest('hex');
     assert.deepEqual(fingerprintOf(odd), fingerprintOf(d));
-    for (const hostile of ['', '\u0000', 'x'.repeat(65_536), '\r\n', '😀'])
-      assert.equal(typeof new BloomFilter(10).has(fingerprintOf(hostile)), 'boolean');
+    for (const hostile of ['', '\u0000', 'x'.repeat(65_536), '\r\n', '😀']) assert.equal(typeof new BloomFilter(10).has(fingerprintOf(hostile)), 'boolean');
   });
 
   it('probe indexes stay in range for extreme fingerprints', () => {

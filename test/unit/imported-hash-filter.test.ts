@@ -24,7 +24,7 @@ class Hashes implements HashScanner {
 
 const settle = () => new Promise((r) => setImmediate(r));
 
-/** Negative caching (ADR 0008): the per-project filter, its build, its invalidation and the miss list. */
+/** Negative caching (ADR 0009): the per-project filter, its build, its invalidation and the miss list. */
 describe('ImportedHashFilters', () => {
   it('until built: ask the store; once built: unknown → absent, known (either hash) → ask the store', async () => {
     const store = new Hashes();

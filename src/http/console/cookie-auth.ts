@@ -39,7 +39,19 @@ export function checkConsoleRequest(request: FastifyRequest): void {
     host = undefined;
   }
   // Security: a missing, opaque ("null") or foreign Origin is refused alike.
-  if (!host || host !== request.host) throw new AppError('PERMISSION_DENIED', 'The request Origin is not this console (CSRF protection).', { header: 'Origin' });
+  if (!host || !sameHost(host, request.host))
+    throw new AppError('PERMISSION_DENIED', 'The request Origin is not this console (CSRF protection).', { header: 'Origin' });
+}
+
+/** The Host header and an Origin's host agree once default ports are dropped (":80" over http, ":443" over https). */
+function sameHost(originHost: string, requestHost: string): boolean {
+  return ['http', 'https'].some((scheme) => {
+    try {
+      return new URL(`${scheme}://${requestHost}`).host === originHost;
+    } catch {
+      return false;
+    }
+  });
 }
 
 const API_PREFIXES = ['/v2alpha1/admin/', '/operator/v1/', '/console/api/'];

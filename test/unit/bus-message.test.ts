@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { type BusMessage, decodeBusMessage, encodeBusMessage } from '../../src/cache/bus-message.js';
+
+const P = randomUUID();
+const K = randomUUID();
+
+/** The invalidation-bus wire form: both kinds round-trip, payloads stay under PostgreSQL's NOTIFY limit, old nodes stay correct. */
+describe('bus messages', () => {
+  it('round-trips a key change and an import, with the publish time', () => {
+    const key: BusMessage = { kind: 'key', projectId: P, keyId: K, sentAt: 1_764_230_400_123 };
+    assert.deepEqual(encodeBusMessage(key).map(decodeBusMessage), [key]);
+    const hashes: BusMessage = { kind: 'hashes', projectId: P, hashes: [randomBytes(32).toString('hex'), randomBytes(32).toString('hex')], sentAt: 5 };
+    assert.deepEqual(encodeBusMessage(hashes).map(decodeBusMessage), [hashes]);
+  });
+
+  it('splits a 1000-key batch import into messages under 8000 bytes, losing no hash', () => {
+    const all = Array.from({ length: 1000 }, () => randomBytes(32).toString('hex'));
+    const payloads = encodeBusMessage({ kind: 'hashes', projectId: P, hashes: all, sentAt: 1 });
+    assert.equal(payloads.length, 10);
+    for (const p of payloads) assert.ok(Buffer.byteLength(p) < 8000, `${Buffer.byteLength(p)} bytes`);
+    assert.deepEqual(
+      payloads.flatMap((p) => (decodeBusMessage(p) as { hashes: string[] }).hashes),
+      all,
+    );
+  });
+
+  it('reads the format of earlier versions; earlier versions read ours safely', () => {
+    assert.deepEqual(decodeBusMessage(`${P}|${K}`), { kind: 'key', projectId: P, keyId: K, sentAt: Number.NaN });
+    // What an old node does with our payloads: split('|'), take [project, key_id], skip an empty key id.
+    const [op, ok] = encodeBusMessage({ kind: 'key', projectId: P, keyId: K, sentAt: 9 })[0].split('|');
+    assert.deepEqual([op, ok], [P, K]);
+    const [, hk] = encodeBusMessage({ kind: 'hashes', projectId: P, hashes: ['ab'], sentAt: 9 })[0].split('|');
+    assert.equal(hk, '');
+  });
+
+  it('ignores anything malformed', () => {
+    for (const bad of ['', '|', `|${K}|1`, `${P}||1|`, `${P}||x|ab`, `${P}|${K}|1|ab`, `${P}||1|ab|extra`, '\u0000'.repeat(10), 'x'.repeat(65_536)])
+      assert.equal(decodeBusMessage(bad), null, JSON.stringify(bad.slice(0, 40)));
+  });
+});
