@@ -7,7 +7,8 @@
  *
  * Scenarios: prove-only, verify-issued, token-auth (in-process), http-bare, http-verify (separate server process),
  * batch-import (importedApiKeys:batchCreate against a server process), cli-import-1m (the compiled CLI importing
- * a generated file into a compiled server; --import-keys scales it down).
+ * a generated file into a compiled server; --import-keys scales it down), then the suites of bench/suites/ (issues 6
+ * and 7: cache, batch verify, latency, revocation, memory, derive, SDK and macaroon verification; see suites/types.ts).
  * Defaults: every scenario, 3 rounds, 5 s per HTTP run, every reachable backend. Writes docs/benchmarks.md.
  * See docs/benchmarks.md "Method" for what is measured and how.
  */
@@ -111,7 +112,7 @@ if (opt.help) {
       `  --import-requests N  batch-import: requests of ${KEYS_PER_REQUEST} keys per round and backend (default 30)\n` +
       `  --import-keys N      cli-import-1m: keys in the generated file (default 1000000; smaller while developing)\n\nscenarios:\n` +
       Object.entries(SCENARIOS)
-        .map(([k, v]) => `  ${k.padEnd(14)} ${v.about}\n`)
+        .map(([k, v]) => `  ${k.padEnd(22)} ${v.about}\n`)
         .join(''),
   );
   process.exit(0);
@@ -552,7 +553,9 @@ async function runSuites(): Promise<{ name: string; result: SuiteResult }[]> {
     log,
     http: {
       bare: bareRow && { label: bareRow.target.label, runs: bareRow.runs },
-      verify: Object.fromEntries(httpRows.filter((r) => r.target.scenario === 'http-verify').map((r) => [r.target.backend, { label: r.target.label, runs: r.runs }])),
+      verify: Object.fromEntries(
+        httpRows.filter((r) => r.target.scenario === 'http-verify').map((r) => [r.target.backend, { label: r.target.label, runs: r.runs }]),
+      ),
     },
     facts: {},
     profiles: {
@@ -573,7 +576,10 @@ async function runSuites(): Promise<{ name: string; result: SuiteResult }[]> {
     } catch (e) {
       failures.push(`${suite.name}: ${firstLine(e)}`);
       log(`  ${suite.name} failed: ${(e as Error).stack ?? e}`);
-      results.push({ name: suite.name, result: { targets: [], markdown: [`## ${suite.name}`, '', `Not measured: ${firstLine(e).replace(/\|/g, '\\|')}`, ''] } });
+      results.push({
+        name: suite.name,
+        result: { targets: [], markdown: [`## ${suite.name}`, '', `Not measured: ${firstLine(e).replace(/\|/g, '\\|')}`, ''] },
+      });
     }
   }
   return results;
@@ -1089,7 +1095,7 @@ out('## Method');
 out();
 for (const [k, v] of Object.entries(SCENARIOS)) out(`- \`${k}\` — ${v.about}.`);
 out('- Each backend gets a fresh database: a SQLite file under `.bench-tmp/`, or a uniquely named PostgreSQL / MariaDB database (dropped afterwards),');
-out('  migrated on start, with the default project, the admin token and one issued key (24 h TTL). The project\'s verify cache is off (its default):');
+out("  migrated on start, with the default project, the admin token and one issued key (24 h TTL). The project's verify cache is off (its default):");
 out('  the key record is read from the store on every call (the project context and the admin token are cached per node) — except in the suites');
 out('  that say "cache on", which turn `cache.enabled` on for the default project (`server-keysmith.ts --cache on`).');
 out('- HTTP servers (`bench/http/server-bare.ts`, `bench/http/server-keysmith.ts`) run as separate `node --import tsx` processes, started once, warmed up');
@@ -1115,7 +1121,7 @@ out(
 out('- Suites (`bench/suites/<name>.ts`, issues 6 and 7) run after the scenarios above, each with its own servers: every HTTP suite starts its own bare');
 out('  baseline and runs it back to back with its Keysmith server(s) in each round (same connections, duration and pinning as the HTTP section), checks every');
 out('  answer (status and body, and `Ory-Talos-Cache: HIT` where the cache is measured; "bad answers" must stay 0) and quotes exact p50/p99 from each');
-out('  response\'s own latency. Their targets: issue 6 (cache hit ≤ 5 µs/op in process; HTTP cache hit ≥ 80 % of bare req/s and ≤ 1.25× its CPU per request;');
+out("  response's own latency. Their targets: issue 6 (cache hit ≤ 5 µs/op in process; HTTP cache hit ≥ 80 % of bare req/s and ≤ 1.25× its CPU per request;");
 out('  p99 ≤ 2 ms at half of saturation; batch verify ≥ 200,000 credentials/s per server core; cache misses recorded with their ratio to hits; revocation');
 out('  seen by the other node within 1 s over 100 trials; ≤ 1 GB RSS with 1,000,000 cached keys) and issue 7 (derive JWT ≥ 5,000 tokens/s on one core;');
 out('  SDK JWT verification ≥ 10,000/s per core; macaroon with 5 caveats ≤ 20 µs). A suite whose set-up fails is listed under "Not measured".');

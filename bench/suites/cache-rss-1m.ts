@@ -36,7 +36,7 @@ const mb = (bytes: number) => fmt(bytes / 1e6, 1);
 export const cacheRss1m: Suite = {
   name: NAME,
   about:
-    'a child process fills the real KeyCache (src/cache/key-cache.ts, max_entries = 1,000,000) with realistic key records built by the store\'s rowToKey (one in five imported, also in the hash index); RSS and heap after GC, and the same with a one-field stand-in per entry (the cache\'s own bookkeeping). BENCH_CACHE_ENTRIES scales it down while developing',
+    "a child process fills the real KeyCache (src/cache/key-cache.ts, max_entries = 1,000,000) with realistic key records built by the store's rowToKey (one in five imported, also in the hash index); RSS and heap after GC, and the same with a one-field stand-in per entry (the cache's own bookkeeping). BENCH_CACHE_ENTRIES scales it down while developing",
   async run(env) {
     const entries = Number(process.env.BENCH_CACHE_ENTRIES ?? MILLION);
     if (!Number.isInteger(entries) || entries < 1) throw new Error('BENCH_CACHE_ENTRIES must be a positive integer');

@@ -33,8 +33,7 @@ export const deriveHttp: Suite = {
   name: NAME,
   about: `Keysmith: POST ${PATH} of one valid issued key (parent read fresh from the store, checked, signed, audited) as a JWT (EdDSA, the default project's key) and as a macaroon; tokens/s and server CPU per token (SQLite)`,
   async run(env) {
-    if (!env.backends.includes('sqlite'))
-      return { targets: [{ name: JWT_TARGET, figure: 'not measured: SQLite was not selected', pass: null }], markdown: [] };
+    if (!env.backends.includes('sqlite')) return { targets: [{ name: JWT_TARGET, figure: 'not measured: SQLite was not selected', pass: null }], markdown: [] };
     const bare = await startBare(env);
     try {
       const ks = await startKeysmith(env, 'sqlite', []);
@@ -56,7 +55,10 @@ export const deriveHttp: Suite = {
         const rows = await runRounds(env, contenders, NAME);
         const [b, j, m] = rows;
         const figure = (row: Row) =>
-          `${fmt(perCore(row), 0)} tokens per server-core-second (${fmt(med(row, (l) => l.serverCpuUsPerReq), 1)} µs/token); ${fmt(
+          `${fmt(perCore(row), 0)} tokens per server-core-second (${fmt(
+            med(row, (l) => l.serverCpuUsPerReq),
+            1,
+          )} µs/token); ${fmt(
             med(row, (l) => l.reqPerSec),
             0,
           )} tokens/s measured${badCount(row) ? `; **${badCount(row)} bad answers**` : ''}`;
@@ -65,7 +67,10 @@ export const deriveHttp: Suite = {
             name: JWT_TARGET,
             figure: figure(j),
             pass: perCore(j) >= TARGET_PER_CORE && badCount(j) + badCount(b) === 0,
-            profile: () => profileKeysmith(env, NAME, 'sqlite', [], (s) => keysmithContender('profiled', s, 'sqlite', PATH, body(s.server.info.credential, 'TOKEN_ALGORITHM_JWT'), isJwt)),
+            profile: () =>
+              profileKeysmith(env, NAME, 'sqlite', [], (s) =>
+                keysmithContender('profiled', s, 'sqlite', PATH, body(s.server.info.credential, 'TOKEN_ALGORITHM_JWT'), isJwt),
+              ),
             profileWhat: 'Keysmith server under derive-http (JWT EdDSA) load on SQLite',
           },
           { name: MACAROON_NAME, figure: m ? figure(m) : (macaroonNote ?? 'not measured'), pass: m ? badCount(m) === 0 : null },

@@ -39,15 +39,20 @@ export const httpBatchVerify: Suite = {
       const ks = await startKeysmith(env, 'sqlite', ['--cache', 'on', '--keys', String(BATCH)]);
       try {
         const creds = ks.server.info.credentials as string[];
-        if (!Array.isArray(creds) || new Set(creds).size !== BATCH) throw new Error(`set-up: the server announced ${creds?.length} keys, not ${BATCH} distinct ones`);
+        if (!Array.isArray(creds) || new Set(creds).size !== BATCH)
+          throw new Error(`set-up: the server announced ${creds?.length} keys, not ${BATCH} distinct ones`);
         const body = batchBody(creds);
         // Two passes: the first fetches all 100 with one query and caches them, the second must be all valid.
         await post(ks.server.port, PATH, ks.headers, body);
         const second = await post(ks.server.port, PATH, ks.headers, body);
-        if (!allValid(second.status, second.text)) throw new Error(`set-up: a batch of ${BATCH} was not all valid (${second.status} ${second.text.slice(0, 160)})`);
+        if (!allValid(second.status, second.text))
+          throw new Error(`set-up: a batch of ${BATCH} was not all valid (${second.status} ${second.text.slice(0, 160)})`);
         const rows = await runRounds(
           env,
-          [contender('bare node:http (same body)', bare, { body, check: (s) => s === 200 }), keysmithContender(`Keysmith batchVerify ×${BATCH} · SQLite · cached`, ks, 'sqlite', PATH, body, allValid)],
+          [
+            contender('bare node:http (same body)', bare, { body, check: (s) => s === 200 }),
+            keysmithContender(`Keysmith batchVerify ×${BATCH} · SQLite · cached`, ks, 'sqlite', PATH, body, allValid),
+          ],
           NAME,
         );
         const [b, k] = rows;
@@ -76,7 +81,10 @@ export const httpBatchVerify: Suite = {
             '(batch answers carry no cache header). Every answer checked: `200` with exactly 100 `is_valid: true` results. The bare baseline parses the same body.',
             'Credentials per server core = 100 ÷ server CPU µs per request × 10⁶ (the steadier figure); credentials/s = 100 × req/s as measured.',
             '',
-            ...httpTable(rows, b, { head: 'credentials/s · per server core', cell: (r) => (r === b ? '—' : `${fmt(BATCH * med(r, (l) => l.reqPerSec), 0)} · ${fmt(perCore(r), 0)}`) }),
+            ...httpTable(rows, b, {
+              head: 'credentials/s · per server core',
+              cell: (r) => (r === b ? '—' : `${fmt(BATCH * med(r, (l) => l.reqPerSec), 0)} · ${fmt(perCore(r), 0)}`),
+            }),
             '',
             ...perRound(rows, env.rounds),
           ],

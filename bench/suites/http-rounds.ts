@@ -119,7 +119,9 @@ export function perRound(rows: Row[], rounds: number): string[] {
     '',
     `| Server | ${Array.from({ length: rounds }, (_, i) => `round ${i + 1}`).join(' | ')} |`,
     `|---|${Array.from({ length: rounds }, () => '---:').join('|')}|`,
-    ...rows.map((row) => `| ${row.label} | ${row.runs.map((l) => `${fmt(l.reqPerSec, 0)} · ${fmt(l.serverCpuUsPerReq, 1)} · ${fmt(l.exactP99Ms, 2)}`).join(' | ')} |`),
+    ...rows.map(
+      (row) => `| ${row.label} | ${row.runs.map((l) => `${fmt(l.reqPerSec, 0)} · ${fmt(l.serverCpuUsPerReq, 1)} · ${fmt(l.exactP99Ms, 2)}`).join(' | ')} |`,
+    ),
     '',
     '</details>',
     '',

@@ -71,7 +71,13 @@ function report(env: SuiteEnv, bare: Row, hit: Row): SuiteResult {
   const targets: TargetResult[] = [
     {
       name: TARGET_NAME,
-      figure: `${fmt(100 * reqRatio, 1)} % of bare req/s; CPU ${fmt(cpuRatio)}× bare (${fmt(med(hit, (l) => l.serverCpuUsPerReq), 1)} vs ${fmt(med(bare, (l) => l.serverCpuUsPerReq), 1)} µs/req)${bad ? `; **${bad} bad answers**` : ''}`,
+      figure: `${fmt(100 * reqRatio, 1)} % of bare req/s; CPU ${fmt(cpuRatio)}× bare (${fmt(
+        med(hit, (l) => l.serverCpuUsPerReq),
+        1,
+      )} vs ${fmt(
+        med(bare, (l) => l.serverCpuUsPerReq),
+        1,
+      )} µs/req)${bad ? `; **${bad} bad answers**` : ''}`,
       pass: reqRatio >= TARGET.reqVsBare && cpuRatio <= TARGET.cpuVsBare && bad === 0,
       profile: () =>
         profileKeysmith(env, NAME, 'sqlite', ['--cache', 'on'], (ks) =>

@@ -73,7 +73,14 @@ export const httpVerifyP99: Suite = {
               pass: p99 <= TARGET_MS && bad === 0,
               profile: () =>
                 profileKeysmith(env, NAME, 'sqlite', ['--cache', 'on'], (s) => {
-                  const c = keysmithContender('profiled', s, 'sqlite', VERIFY_PATH, JSON.stringify({ credential: String(s.server.info.credential) }), isCachedHit);
+                  const c = keysmithContender(
+                    'profiled',
+                    s,
+                    'sqlite',
+                    VERIFY_PATH,
+                    JSON.stringify({ credential: String(s.server.info.credential) }),
+                    isCachedHit,
+                  );
                   return { ...c, spec: { ...c.spec, overallRate: rate } };
                 }),
               profileWhat: `Keysmith server under http-verify-p99 load on SQLite (cache on, ${fmt(rate, 0)} req/s held)`,
@@ -84,7 +91,7 @@ export const httpVerifyP99: Suite = {
             '',
             `The http-verify-cached request (cache on, every answer checked to be a valid HIT) held at ${fmt(rate, 0)} req/s = ${LOAD_SHARE * 100} % of ${fmt(saturation, 0)} req/s, the saturating rate ${source};`,
             `the bare baseline at the same rate, back to back in each round. ${env.connections} connections, ${env.duration} s per run. Latencies are each response's own (float ms, exact percentiles).`,
-            "How autocannon holds a rate: each connection gets a quota of requests per second (rate ÷ connections), sends them as fast as answers come, then waits for the next second — so the load arrives in bursts at the start of each second, not evenly paced. The p99 here is therefore that of the bursts (a pessimistic figure for a smoothly paced load of the same rate); the ratio to bare at the same rate shows what Keysmith adds.",
+            'How autocannon holds a rate: each connection gets a quota of requests per second (rate ÷ connections), sends them as fast as answers come, then waits for the next second — so the load arrives in bursts at the start of each second, not evenly paced. The p99 here is therefore that of the bursts (a pessimistic figure for a smoothly paced load of the same rate); the ratio to bare at the same rate shows what Keysmith adds.',
             '',
             ...httpTable(rows, b),
             '',

@@ -59,7 +59,7 @@ export const revocationPropagation: Suite = {
           '',
           "Two `keysmith serve` processes (from the sources, log level warn, not pinned) on one fresh PostgreSQL database; the default project's cache turned on",
           `through the operator config API (TTL 5 min); ${LOAD_PER_NODE} concurrent verify loops on each node for the whole run. Per trial: issue a key on A, verify it twice on B`,
-          '(the second from B\'s cache), revoke it on A, then poll B every 5 ms until it answers `VERIFICATION_ERROR_REVOKED`; latency = revoke answered → that answer.',
+          "(the second from B's cache), revoke it on A, then poll B every 5 ms until it answers `VERIFICATION_ERROR_REVOKED`; latency = revoke answered → that answer.",
           `Invalidation travels over PostgreSQL LISTEN/NOTIFY. ${TRIALS} trials in ${fmt(seconds, 1)} s, once per run (not per round); the same experiment as \`test/e2e/revocation-bound.test.ts\`.`,
           '',
           '| Trials | p50 ms | p95 ms | max ms | bound | cache HIT before the revoke | background verifies | bad answers |',

@@ -70,7 +70,13 @@ export const macaroonVerify: Suite = {
     }
     const five = median(byCaveats.get(5) ?? []);
     return {
-      targets: [{ name: MACAROON_TARGET, figure: Number.isFinite(five) ? `${fmt(five)} µs/op` : 'not measured (no 5-caveat row)', pass: Number.isFinite(five) ? five <= MACAROON_US : null }],
+      targets: [
+        {
+          name: MACAROON_TARGET,
+          figure: Number.isFinite(five) ? `${fmt(five)} µs/op` : 'not measured (no 5-caveat row)',
+          pass: Number.isFinite(five) ? five <= MACAROON_US : null,
+        },
+      ],
       markdown: [
         `## ${title}`,
         '',

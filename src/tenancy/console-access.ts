@@ -89,7 +89,8 @@ export class ConsoleAccess {
       this.revokeQuietly(oldProject, oldest.tokenId);
     }
     const { token, record } = await this.deps.tokens.create(projectId, MINTED_TOKEN_NAME, ['admin'], undefined, MINTED_TTL_MS);
-    if (s.ended) this.revokeQuietly(projectId, record.tokenId); // signed out meanwhile: this request still completes, nothing outlives it
+    if (s.ended)
+      this.revokeQuietly(projectId, record.tokenId); // signed out meanwhile: this request still completes, nothing outlives it
     else s.minted.set(projectId, { token, tokenId: record.tokenId, expiresAt: record.expiresAt ?? now + MINTED_TTL_MS });
     await this.deps.audit.record(projectId, {
       action: 'token.create',

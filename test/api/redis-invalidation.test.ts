@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
 import type { KeysmithApp } from '../../src/app.js';
 import { type Backend, backendReachable } from '../helpers/databases.js';
-import { TEST_OPERATOR_TOKEN } from '../helpers/test-app.js';
+import { createTestApp, TEST_OPERATOR_TOKEN } from '../helpers/test-app.js';
 import { callNode, type TwoApps, twoAppsOnOneDatabase, uniqueRedisPrefix } from '../helpers/two-apps.js';
 
 /**
@@ -206,3 +206,23 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('Redis unreachable at start', () => {
+  it('the node still starts (within the 2 s connect wait), serves from the database and imports keys', async () => {
+    const t0 = performance.now();
+    const t = await createTestApp({ env: { KEYSMITH_REDIS_URL: 'redis://127.0.0.1:1', KEYSMITH_REDIS_KEY_PREFIX: uniqueRedisPrefix() } });
+    try {
+      assert.ok(performance.now() - t0 < 15_000);
+      const k = (await t.call('POST', '/v2alpha1/admin/issuedApiKeys', { name: 'x' })).json();
+      const v = await t.call('POST', '/v2alpha1/admin/apiKeys:verify', { credential: k.secret });
+      assert.equal(v.json().is_valid, true);
+      assert.equal(v.headers['ory-talos-cache'], 'SKIP', 'no cache without a working bus');
+      const raw = `redis-down-${randomBytes(12).toString('hex')}`;
+      assert.equal((await t.call('POST', '/v2alpha1/admin/importedApiKeys', { raw_key: raw, name: 'i', actor_id: 'a' })).statusCode, 201);
+      assert.equal((await t.call('POST', '/v2alpha1/admin/apiKeys:verify', { credential: raw })).json().is_valid, true);
+      assert.match(t.logs.text(), /cache invalidation bus \(Redis\) not connected yet/);
+    } finally {
+      await t.close();
+    }
+  });
+});
