@@ -45,7 +45,7 @@ import { setupTokenAuth, TOKEN_AUTH, TOKEN_AUTH_MIN_ITERATIONS, TOKEN_AUTH_PERMI
 import { IN_FLIGHT, type MicroCase } from './micro/types.js';
 import { MIN_ITERATIONS, setupVerifyIssued } from './micro/verify-issued.js';
 import { SUITES } from './suites/index.js';
-import type { SuiteEnv, SuiteResult } from './suites/types.js';
+import type { Profiled, SuiteEnv, SuiteResult, TargetResult } from './suites/types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios and options
@@ -450,11 +450,6 @@ function mainThreadProfile(dir: string): string {
   return join(dir, main);
 }
 
-interface Profiled {
-  file: string;
-  window: Window;
-}
-
 async function profileHttp(backend: Backend): Promise<Profiled> {
   const dir = join(PROFILE_DIR, `http-verify-${backend}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
@@ -598,14 +593,6 @@ const med = (row: HttpRow | undefined, f: (l: LoadResult) => number) => (row ? m
 /** Median over rounds of the per-round ratio (both runs of a round saw the same machine). */
 const roundRatio = (row: HttpRow | undefined, base: HttpRow | undefined, f: (l: LoadResult) => number) =>
   row && base ? median(row.runs.map((l, i) => ratio(f(l), f(base.runs[i])))) : Number.NaN;
-
-interface TargetResult {
-  name: string;
-  figure: string;
-  pass: boolean | null; // null: not measured in this run
-  profile?: () => Promise<Profiled>;
-  profileWhat?: string;
-}
 
 const targets: TargetResult[] = [];
 {

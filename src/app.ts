@@ -24,6 +24,7 @@ import { tracePipeline } from './observability/traced-pipeline.js';
 import { traceStore } from './store/traced-store.js';
 import { startInvalidationBus } from './cache/start-bus.js';
 import { ImportedHashFilters } from './cache/imported-hash-filter.js';
+import { BusEcho } from './cache/bus-echo.js';
 import { DeriveService } from './tokens/derive-service.js';
 import { SelfRevocation } from './keys/self-revoke.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -114,19 +115,27 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const bus = await startInvalidationBus(dsn, store, logger, config.redis);
   // Negative cache of imported keys (ADR 0009): only where every change is pushed to every node.
   const negative = bus.entryTtlCapMs === null ? new ImportedHashFilters(config.cache.filter_max_bytes, clock, logger) : null;
+  const echo = new BusEcho();
   bus.onMessage((m) => {
     if (Number.isFinite(m.sentAt)) promMetrics.invalidationLag.observe({ kind: m.kind }, Math.max(0, clock.now() - m.sentAt) / 1000);
     if (m.kind === 'key') cache.invalidate(m.projectId, m.keyId);
-    else negative?.add(m.projectId, m.hashes);
+    else {
+      negative?.add(m.projectId, m.hashes);
+      echo.seen(m.projectId, m.hashes);
+    }
   });
   bus.onReset(() => {
     cache.clear();
     negative?.clear();
   });
   // Every import: known to this node's negative cache at once, and to the others before the importer hears back.
+  // The response then waits (≤ 250 ms) for the message to come back to this node: see cache/bus-echo.ts.
   const keysImported = async (projectId: string, hashes: string[]) => {
-    negative?.add(projectId, hashes);
-    if (negative) await bus.publish({ kind: 'hashes', projectId, hashes, sentAt: clock.now() });
+    if (!negative) return;
+    negative.add(projectId, hashes);
+    const back = bus.echoes && bus.healthy ? echo.wait(projectId, hashes, 250) : null;
+    await bus.publish({ kind: 'hashes', projectId, hashes, sentAt: clock.now() });
+    await back;
   };
   // Every revoke, update, rotate and delete: forget the key here at once, and tell the other nodes.
   const keyChanged = (projectId: string, keyId: string) => {

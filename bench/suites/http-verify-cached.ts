@@ -1,4 +1,4 @@
-import { VERIFY_PATH } from '../http/load.js';
+import { type LoadResult, VERIFY_PATH } from '../http/load.js';
 import { BACKEND_LABEL } from '../lib/keysmith.js';
 import { fmt, ratio } from '../lib/stats.js';
 import {
@@ -130,17 +130,9 @@ function report(env: SuiteEnv, bare: Row, hit: Row): SuiteResult {
 
 /** Miss ÷ hit, each first divided by its own round's bare baseline. */
 function missVsHit(env: SuiteEnv, miss: MeasuredHttpRow, hit: Row, bare: Row) {
-  const norm = (row: Row | MeasuredHttpRow, base: Row | MeasuredHttpRow | undefined, f: (l: Row['runs'][number]) => number) => roundRatio(row, base, f);
-  return {
-    req: ratio(
-      norm(miss, env.http.bare, (l) => l.reqPerSec),
-      norm(hit, bare, (l) => l.reqPerSec),
-    ),
-    cpu: ratio(
-      norm(miss, env.http.bare, (l) => l.serverCpuUsPerReq),
-      norm(hit, bare, (l) => l.serverCpuUsPerReq),
-    ),
-  };
+  // Row and MeasuredHttpRow have the same shape: label + runs.
+  const vsHit = (f: (l: LoadResult) => number) => ratio(roundRatio(miss, env.http.bare, f), roundRatio(hit, bare, f));
+  return { req: vsHit((l) => l.reqPerSec), cpu: vsHit((l) => l.serverCpuUsPerReq) };
 }
 
 function missTarget(env: SuiteEnv, b: 'sqlite' | 'postgres', miss: MeasuredHttpRow | undefined, hit: Row, bare: Row): TargetResult {

@@ -12,6 +12,8 @@ interface ProjectFilter {
   filter: BloomFilter | null;
   /** Entries in `filter` (the scan plus later adds): a rebuild starts past its capacity. */
   entries: number;
+  /** When the scan of the installed filter started: rebuilt after MAX_AGE_MS (see there). */
+  builtAt: number;
   building: boolean;
   /** Hashes added while a build runs: applied to the new filter when it is installed. */
   pending: string[];
@@ -28,6 +30,12 @@ const MAX_MISSES = 1024;
 const MISS_TTL_MS = 30_000;
 const RETRY_MS = 1000;
 const TOO_BIG_RETRY_MS = 600_000;
+/**
+ * Push keeps a filter exact; this only bounds the damage of a message that was never delivered (a
+ * publisher cut off for longer than its 10 s of retries while the other nodes kept listening): after
+ * 10 minutes the next verify rebuilds the filter in the background, the old one answering meanwhile.
+ */
+const MAX_AGE_MS = 600_000;
 
 /**
  * Negative caching of imported keys (ADR 0009): per project, a Bloom filter of every lookup hash, so
@@ -64,7 +72,7 @@ export class ImportedHashFilters {
       if (miss > this.clock.now()) return true;
       s.misses.delete(hashes[0]);
     }
-    if (!s.filter || s.entries > s.filter.capacity) this.build(projectId, s, scanner);
+    if (!s.filter || s.entries > s.filter.capacity || this.clock.now() - s.builtAt > MAX_AGE_MS) this.build(projectId, s, scanner);
     if (!s.filter) return false;
     for (const h of hashes) if (s.filter.has(fingerprintOf(h))) return false;
     return true;
@@ -108,7 +116,7 @@ export class ImportedHashFilters {
   private touch(projectId: string): ProjectFilter {
     let s = this.projects.get(projectId);
     if (s) this.projects.delete(projectId);
-    else s = { filter: null, entries: 0, building: false, pending: [], retryAt: 0, misses: new Map() };
+    else s = { filter: null, entries: 0, builtAt: 0, building: false, pending: [], retryAt: 0, misses: new Map() };
     this.projects.set(projectId, s);
     if (this.projects.size > MAX_PROJECTS) this.evictOldest(s);
     return s;
@@ -129,11 +137,12 @@ export class ImportedHashFilters {
     s.building = true;
     s.pending = [];
     const generation = this.generation;
+    const startedAt = this.clock.now();
     const current = () => generation === this.generation && this.projects.get(projectId) === s;
     void this.scan(scanner, current)
       .then((fps) => {
         if (!fps || !current()) return;
-        this.install(projectId, s, fps);
+        this.install(projectId, s, fps, startedAt);
       })
       .catch((e) => {
         s.retryAt = this.clock.now() + RETRY_MS;
@@ -168,7 +177,7 @@ export class ImportedHashFilters {
     }
   }
 
-  private install(projectId: string, s: ProjectFilter, fps: Uint32Array): void {
+  private install(projectId: string, s: ProjectFilter, fps: Uint32Array, startedAt: number): void {
     // Headroom for imports after the build (10 % + 1024); past it, the next verify rebuilds.
     const filter = new BloomFilter(Math.ceil((fps.length / 2) * 1.1) + 1024, FPR);
     const old = s.filter?.bytes ?? 0;
@@ -192,5 +201,6 @@ export class ImportedHashFilters {
     this.bytes += filter.bytes - old;
     s.filter = filter;
     s.entries = entries;
+    s.builtAt = startedAt;
   }
 }

@@ -12,6 +12,8 @@ export interface InvalidationBus {
    * are pushed to every node (the negative cache relies on that too); a number = nothing is pushed.
    */
   readonly entryTtlCapMs: number | null;
+  /** True when this node receives its own messages back (a network bus): imports wait for the echo. */
+  readonly echoes?: boolean;
   /** Never throws: a failed publish is logged (the change itself has committed). */
   publish(message: BusMessage): Promise<void>;
   /** Handler for messages from other nodes (and our own: harmless, every message is idempotent). */

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { type BusMessage, decodeBusMessage, encodeBusMessage } from './bus-message.js';
 import type { InvalidationBus } from './invalidation-bus.js';
+import { publishWithRetry } from './publish-retry.js';
 
 const CHANNEL = 'keysmith_key_changes';
 const RECONNECT_MS = 500;
@@ -23,6 +24,7 @@ export class PgNotifyBus implements InvalidationBus {
   private lostSince = false;
   private timer: NodeJS.Timeout | undefined;
   readonly entryTtlCapMs = null; // pushed: entries may live their full TTL
+  readonly echoes = true;
 
   constructor(
     private readonly connectionString: string,
@@ -81,12 +83,13 @@ export class PgNotifyBus implements InvalidationBus {
   }
 
   async publish(message: BusMessage): Promise<void> {
-    try {
-      for (const payload of encodeBusMessage(message)) await this.publisher(CHANNEL, payload);
-    } catch (e) {
-      // The change itself committed; other nodes still fall back to the bounded TTL of their entries.
-      this.logger.warn({ err: { name: (e as Error).name } }, 'cache invalidation publish failed');
-    }
+    // The change itself committed: a failed send is retried in the background (publish-retry.ts).
+    for (const payload of encodeBusMessage(message))
+      await publishWithRetry(
+        () => this.publisher(CHANNEL, payload),
+        this.logger,
+        () => this.closed,
+      );
   }
 
   onMessage(handler: (message: BusMessage) => void): void {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { type BusMessage, decodeBusMessage, encodeBusMessage } from './bus-message.js';
 import type { InvalidationBus } from './invalidation-bus.js';
+import { publishWithRetry } from './publish-retry.js';
 
 const RECONNECT_MS = 500;
 const CONNECT_TIMEOUT_MS = 2000;
@@ -18,6 +19,7 @@ type RedisClient = ReturnType<typeof import('redis').createClient>;
  */
 export class RedisBus implements InvalidationBus {
   readonly entryTtlCapMs = null; // pushed: entries may live their full TTL
+  readonly echoes = true;
   private handlers: ((m: BusMessage) => void)[] = [];
   private resets: (() => void)[] = [];
   private ok = false;
@@ -93,12 +95,15 @@ export class RedisBus implements InvalidationBus {
   }
 
   async publish(message: BusMessage): Promise<void> {
-    try {
-      for (const payload of encodeBusMessage(message)) await this.pub.publish(this.channel, payload);
-    } catch (e) {
-      // The change itself committed; other nodes' caches are cleared if their connection is down too.
-      this.logger.warn({ err: { name: (e as Error).name } }, 'cache invalidation publish failed');
-    }
+    // The change itself committed: a failed send is retried in the background (publish-retry.ts).
+    for (const payload of encodeBusMessage(message))
+      await publishWithRetry(
+        async () => {
+          await this.pub.publish(this.channel, payload);
+        },
+        this.logger,
+        () => this.closed,
+      );
   }
 
   onMessage(handler: (message: BusMessage) => void): void {

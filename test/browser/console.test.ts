@@ -24,6 +24,7 @@ let page: Page;
 const cspViolations: string[] = [];
 const consoleErrors: string[] = [];
 let secret = '';
+let projectToken = '';
 
 async function shot(name: string) {
   if (SHOTS) {
@@ -224,6 +225,35 @@ describe('web console in Chromium', () => {
     assert.ok(overflow <= 0, `page overflows by ${overflow}px: ${wide.join(' ')}`);
     await shot('keys-narrow');
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  test('creates a project API token (secret once) and revokes another', async () => {
+    await go('API tokens');
+    for (const name of ['console-e2e', 'to-revoke']) {
+      await page.locator('input[name=token_name]').fill(name);
+      await page.getByLabel('Admin: everything').check();
+      await page.getByRole('button', { name: 'Create token' }).click();
+      await page.getByRole('row', { name: new RegExp(name) }).waitFor();
+      if (name === 'console-e2e') projectToken = await page.getByTestId('secret').inputValue();
+    }
+    assert.match(projectToken, /^ks_pat_/);
+    await page.getByRole('button', { name: 'Revoke token to-revoke' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke token' }).click();
+    await page
+      .getByRole('row', { name: /to-revoke/ })
+      .getByText('Revoked')
+      .waitFor();
+    await shot('tokens');
+  });
+
+  test('signs in with a project token: its project only, no operator pages', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('input[name=token]').fill(projectToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('row', { name: /orders-prod/ }).waitFor();
+    const nav = page.getByRole('navigation', { name: 'Project pages' });
+    assert.equal(await nav.getByRole('link', { name: 'Configuration' }).count(), 0);
+    assert.equal(await nav.getByRole('link', { name: 'All projects' }).count(), 0);
   });
 
   test('signs out: the session is gone on the server too', async () => {

@@ -125,6 +125,22 @@ describe('ImportedHashFilters', () => {
     assert.equal(f.absent('b', [hash(), hash()], store), true, 'the latest project is filtered');
   });
 
+  it('a lost message is repaired by the rebuild after 10 minutes (the old filter answers meanwhile)', async () => {
+    const clock = new FrozenClock(0);
+    const store = new Hashes();
+    const f = new ImportedHashFilters(1 << 20, clock);
+    f.absent(P, [hash(), hash()], store);
+    await settle();
+    const lost = hash();
+    store.set.add(lost); // imported on a node whose message never arrived
+    assert.equal(f.absent(P, [lost, hash()], store), true);
+    clock.advance(600_001);
+    assert.equal(f.absent(P, [lost, hash()], store), true, 'the old filter answers while the rebuild runs');
+    await settle();
+    assert.equal(f.absent(P, [lost, hash()], store), false, 'rebuilt from the store');
+    assert.equal(store.scans, 2);
+  });
+
   it('a failed build falls back to the store and retries later', async () => {
     const clock = new FrozenClock(0);
     const f = new ImportedHashFilters(1 << 20, clock);
