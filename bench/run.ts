@@ -573,7 +573,11 @@ async function runSuites(): Promise<{ name: string; result: SuiteResult }[]> {
       log(`  ${suite.name} failed: ${(e as Error).stack ?? e}`);
       results.push({
         name: suite.name,
-        result: { targets: [], markdown: [`## ${suite.name}`, '', `Not measured: ${firstLine(e).replace(/\|/g, '\\|')}`, ''] },
+        result: {
+          // Its target rows are unknown without a run: one row says the suite itself was not measured.
+          targets: [{ name: `\`${suite.name}\``, figure: `not measured: ${firstLine(e).replace(/\|/g, '\\|')}`, pass: null }],
+          markdown: [`## ${suite.name}`, '', `Not measured: ${firstLine(e).replace(/\|/g, '\\|')}`, ''],
+        },
       });
     }
   }
