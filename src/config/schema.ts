@@ -129,13 +129,20 @@ export const ConfigSchema = Type.Object(
           description:
             'redis://host:port/db shared by all nodes: rate-limit state (one GCRA Lua script) and cache invalidation (pub/sub). Empty = rate limits in-process per node, invalidation over the database.',
         }),
-        key_prefix: Type.String({ default: 'keysmith:', maxLength: 64, description: 'Prefix of every Redis key and channel (several deployments can share one Redis).' }),
+        key_prefix: Type.String({
+          default: 'keysmith:',
+          maxLength: 64,
+          description: 'Prefix of every Redis key and channel (several deployments can share one Redis).',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
     tracing: Type.Object(
       {
-        enabled: Type.Boolean({ default: false, description: 'OpenTelemetry spans for the verify pipeline and store calls (the SDK is loaded only when true).' }),
+        enabled: Type.Boolean({
+          default: false,
+          description: 'OpenTelemetry spans for the verify pipeline and store calls (the SDK is loaded only when true).',
+        }),
         otlp_endpoint: Type.String({
           default: '',
           description: 'OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces; empty = OTEL_EXPORTER_OTLP_* environment or the SDK default.',
