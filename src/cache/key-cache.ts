@@ -1,17 +1,26 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../shared/clock.js';
-import type { KeyRecord } from '../store/records.js';
+import type { VerifiableKey } from '../store/records.js';
+import { ValueInterner } from './value-interner.js';
 
-interface Entry {
-  record: KeyRecord;
-  /** Our clock, not lru-cache's: tests freeze time, and expiry must follow the key's own clock. */
-  expiresAt: number;
+/**
+ * One cached key: the verifiable fields themselves (no wrapper object) plus the owning project and the
+ * entry's expiry on our clock (not lru-cache's: tests freeze time, and expiry must follow the key's own).
+ */
+interface Entry extends VerifiableKey {
+  readonly projectId: string;
+  readonly until: number;
 }
 
 /**
- * The verify cache (SPEC §5): key records by (project, key_id), entered only after possession was
- * proven, never holding a credential. Imported keys are found by their tenant-bound hash through a
- * hash → key_id index, so one invalidation by key_id covers both. Bounded by entry count (LRU).
+ * The verify cache (SPEC §5): verifiable key fields by key_id, entered only after possession was proven,
+ * never holding a credential. Imported keys are found by their tenant-bound hash through a hash → key_id
+ * index, so one invalidation by key_id covers both. Bounded by entry count (LRU).
+ *
+ * Keyed by the key_id string the record already holds (and the hash index by its lookup hash), not by a
+ * "project|key_id" string built per entry: ≈ 1.3 → < 1 KB per entry at a million keys (docs/benchmarks.md).
+ * key_ids are server-generated UUIDs, unique across projects; every entry still carries its project and
+ * a lookup from another project is a miss — tenant scoping does not rest on uniqueness.
  */
 export class KeyCache {
   private readonly records: LRUCache<string, Entry>;
@@ -28,6 +37,8 @@ export class KeyCache {
    * whose invalidation already arrived — it is not stored (a lost hit, never a stale entry).
    */
   private generation = 0;
+  /** Scope sets, metadata and CIDR lists shared (frozen) among entries that have equal ones. */
+  private readonly shared = new ValueInterner();
 
   constructor(
     maxEntries: number,
@@ -42,24 +53,23 @@ export class KeyCache {
     this.hashes = new LRUCache({ max: Math.max(1, maxEntries) });
   }
 
-  get(projectId: string, keyId: string): KeyRecord | undefined {
-    const k = `${projectId}|${keyId}`;
-    const e = this.records.get(k);
-    if (!e) {
+  get(projectId: string, keyId: string): VerifiableKey | undefined {
+    const e = this.records.get(keyId);
+    if (!e || e.projectId !== projectId) {
       this.stats.misses++;
       return undefined;
     }
-    if (this.clock.now() >= e.expiresAt) {
-      this.records.delete(k);
+    if (this.clock.now() >= e.until) {
+      this.records.delete(keyId);
       this.stats.misses++;
       return undefined;
     }
     this.stats.hits++;
-    return e.record;
+    return e;
   }
 
-  getByHash(projectId: string, hash: string): KeyRecord | undefined {
-    const keyId = this.hashes.get(`${projectId}|${hash}`);
+  getByHash(projectId: string, hash: string): VerifiableKey | undefined {
+    const keyId = this.hashes.get(hash);
     if (keyId === undefined) {
       this.stats.misses++;
       return undefined;
@@ -73,22 +83,36 @@ export class KeyCache {
   }
 
   /** `ttlMs` ≤ 0 stores nothing; neither does a `ticket` older than the last invalidation. */
-  set(projectId: string, record: KeyRecord, ttlMs: number, hash?: string, ticket?: number): void {
+  set(projectId: string, key: VerifiableKey, ttlMs: number, hash?: string, ticket?: number): void {
     if (ttlMs <= 0 || (ticket !== undefined && ticket !== this.generation)) return;
-    this.records.set(`${projectId}|${record.keyId}`, { record, expiresAt: this.clock.now() + ttlMs });
-    if (hash) this.hashes.set(`${projectId}|${hash}`, record.keyId);
+    const entry: Entry = {
+      projectId,
+      until: this.clock.now() + ttlMs,
+      keyId: key.keyId,
+      kind: key.kind,
+      actorId: key.actorId,
+      scopes: this.shared.list(key.scopes) as string[],
+      metadata: this.shared.json(key.metadata),
+      status: key.status,
+      visibility: key.visibility,
+      lookupHash: key.lookupHash,
+      expiresAt: key.expiresAt,
+      rateLimit: key.rateLimit,
+      allowedCidrs: this.shared.list(key.allowedCidrs) as string[],
+    };
+    this.records.set(key.keyId, entry);
+    if (hash) this.hashes.set(hash, key.keyId);
   }
 
   invalidate(projectId: string, keyId: string): void {
     this.generation++;
-    this.records.delete(`${projectId}|${keyId}`);
+    if (this.records.peek(keyId)?.projectId === projectId) this.records.delete(keyId);
   }
 
   /** A project deleted or its keys changed wholesale. O(entries): rare operations only. */
   invalidateProject(projectId: string): void {
     this.generation++;
-    const prefix = `${projectId}|`;
-    for (const k of this.records.keys()) if (k.startsWith(prefix)) this.records.delete(k);
+    for (const [keyId, e] of this.records.entries()) if (e.projectId === projectId) this.records.delete(keyId);
   }
 
   clear(): void {

@@ -5,15 +5,15 @@ import type { KeyRecord } from '../store/records.js';
 export type ApiStatus = 'KEY_STATUS_ACTIVE' | 'KEY_STATUS_REVOKED' | 'KEY_STATUS_EXPIRED';
 
 /** Status as the API shows it: EXPIRED is computed (status is checked before expiry, as Talos). */
-export function apiStatus(k: KeyRecord, now: number): ApiStatus {
+export function apiStatus(k: Pick<KeyRecord, 'status' | 'expiresAt'>, now: number): ApiStatus {
   if (k.status === 'revoked') return 'KEY_STATUS_REVOKED';
   if (k.expiresAt !== null && k.expiresAt <= now) return 'KEY_STATUS_EXPIRED';
   return 'KEY_STATUS_ACTIVE';
 }
 
-export const apiVisibility = (k: KeyRecord) => (k.visibility === 'public' ? 'KEY_VISIBILITY_PUBLIC' : 'KEY_VISIBILITY_SECRET');
+export const apiVisibility = (k: Pick<KeyRecord, 'visibility'>) => (k.visibility === 'public' ? 'KEY_VISIBILITY_PUBLIC' : 'KEY_VISIBILITY_SECRET');
 
-export const apiRateLimit = (k: KeyRecord) =>
+export const apiRateLimit = (k: Pick<KeyRecord, 'rateLimit'>) =>
   k.rateLimit ? { quota: String(k.rateLimit.quota), window: formatDuration(k.rateLimit.windowMs), unit: k.rateLimit.unit } : undefined;
 
 /** The IssuedApiKey / ImportedApiKey resource. Never contains secret material. */

@@ -32,6 +32,16 @@ export interface KeyRecord {
   requestId: string | null;
 }
 
+/**
+ * What verification reads of a key — and all a verify-cache entry keeps (cache/key-cache.ts): a
+ * million cached keys must fit in well under a gigabyte, so names, timestamps and request ids stay in
+ * the database.
+ */
+export type VerifiableKey = Pick<
+  KeyRecord,
+  'keyId' | 'kind' | 'actorId' | 'scopes' | 'metadata' | 'status' | 'visibility' | 'lookupHash' | 'expiresAt' | 'rateLimit' | 'allowedCidrs'
+>;
+
 /** The mutable subset of a key (AIP-134 update). Absent = unchanged. */
 export interface KeyPatch {
   name?: string;

@@ -2,7 +2,7 @@ import type { ImportedHashFilters } from '../cache/imported-hash-filter.js';
 import type { KeyCache } from '../cache/key-cache.js';
 import type { ProjectContext } from '../projects/project-context.js';
 import type { KeyReader } from '../store/ports.js';
-import type { KeyRecord } from '../store/records.js';
+import type { VerifiableKey } from '../store/records.js';
 
 /** From the request: `Cache-Control: no-cache` (or `Pragma: no-cache`) skips the read, `no-store` read and write. */
 export type CacheMode = 'use' | 'no-cache' | 'no-store';
@@ -38,7 +38,7 @@ export class CachedKeyLookup {
     return this.policy !== null && ctx.settings.cache.enabled && mode !== 'no-store' && this.policy.usable();
   }
 
-  private ttl(ctx: ProjectContext, key: KeyRecord, now: number): number {
+  private ttl(ctx: ProjectContext, key: VerifiableKey, now: number): number {
     const project = ctx.cacheTtlMs;
     const toExpiry = key.expiresAt === null ? Number.POSITIVE_INFINITY : key.expiresAt - now;
     const ttl = Math.min(project, toExpiry, this.policy?.ttlCapMs ?? Number.POSITIVE_INFINITY);
@@ -46,11 +46,11 @@ export class CachedKeyLookup {
   }
 
   /** Batch verify, first pass: a cached record if the cache may be read for this request. */
-  peekId(ctx: ProjectContext, keyId: string, mode: CacheMode): KeyRecord | undefined {
+  peekId(ctx: ProjectContext, keyId: string, mode: CacheMode): VerifiableKey | undefined {
     return mode === 'use' && this.enabled(ctx, mode) ? (this.policy as CachePolicy).cache.get(ctx.id, keyId) : undefined;
   }
 
-  peekHash(ctx: ProjectContext, hash: string, mode: CacheMode): KeyRecord | undefined {
+  peekHash(ctx: ProjectContext, hash: string, mode: CacheMode): VerifiableKey | undefined {
     return mode === 'use' && this.enabled(ctx, mode) ? (this.policy as CachePolicy).cache.getByHash(ctx.id, hash) : undefined;
   }
 
@@ -60,13 +60,13 @@ export class CachedKeyLookup {
   }
 
   /** Batch verify, after the one query per type: remember what was fetched. */
-  remember(ctx: ProjectContext, key: KeyRecord, mode: CacheMode, now: number, hash?: string, ticket?: number): void {
+  remember(ctx: ProjectContext, key: VerifiableKey, mode: CacheMode, now: number, hash?: string, ticket?: number): void {
     if (!this.enabled(ctx, mode)) return;
     if (hash !== undefined && key.lookupHash !== hash) return;
     (this.policy as CachePolicy).cache.set(ctx.id, key, this.ttl(ctx, key, now), hash, ticket);
   }
 
-  async byId(ctx: ProjectContext, keys: KeyReader, keyId: string, mode: CacheMode, now: number): Promise<{ key?: KeyRecord; cache: CacheStatus }> {
+  async byId(ctx: ProjectContext, keys: KeyReader, keyId: string, mode: CacheMode, now: number): Promise<{ key?: VerifiableKey; cache: CacheStatus }> {
     if (!this.enabled(ctx, mode)) return { key: await keys.getById(keyId), cache: 'SKIP' };
     const policy = this.policy as CachePolicy;
     if (mode === 'use') {
@@ -101,7 +101,7 @@ export class CachedKeyLookup {
     hashes: readonly [string, string],
     mode: CacheMode,
     now: number,
-  ): Promise<{ key?: KeyRecord; cache: CacheStatus }> {
+  ): Promise<{ key?: VerifiableKey; cache: CacheStatus }> {
     // Security: absent from the filter or a recent miss is the same NOT_FOUND as the store's answer.
     if (this.knownAbsent(ctx, keys, hashes, mode)) return { cache: 'HIT' };
     const negative = this.negative(mode);
@@ -117,7 +117,7 @@ export class CachedKeyLookup {
     hashes: readonly [string, string],
     mode: CacheMode,
     now: number,
-  ): Promise<{ key?: KeyRecord; cache: CacheStatus }> {
+  ): Promise<{ key?: VerifiableKey; cache: CacheStatus }> {
     if (!this.enabled(ctx, mode)) return { key: await keys.getByAnyLookupHash(hashes), cache: 'SKIP' };
     const policy = this.policy as CachePolicy;
     if (mode === 'use') {

@@ -2,7 +2,7 @@ import { isWellFormed } from '../keys/import-input.js';
 import type { ProjectContext } from '../projects/project-context.js';
 import type { Clock } from '../shared/clock.js';
 import type { KeyReader, LegacyHashUpgrader } from '../store/ports.js';
-import type { KeyRecord } from '../store/records.js';
+import type { VerifiableKey } from '../store/records.js';
 import { verifyDerivedMacaroon } from '../tokens/macaroon/verify-macaroon.js';
 import { verifyDerivedJwt } from '../tokens/verify-jwt.js';
 import { type CacheMode, CachedKeyLookup, type CachePolicy } from './cached-lookup.js';
@@ -94,8 +94,8 @@ export class VerifyPipeline {
       return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.derived);
     });
     // Cache first, for every item; then one query per credential type for what is left.
-    const byId = new Map<string, KeyRecord>();
-    const byHash = new Map<string, KeyRecord>();
+    const byId = new Map<string, VerifiableKey>();
+    const byHash = new Map<string, VerifiableKey>();
     const ids = new Set<string>();
     const hashes = new Set<string>();
     for (const p of pending) {

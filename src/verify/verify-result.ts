@@ -1,5 +1,5 @@
 import type { CredentialType } from '../keys/key-format.js';
-import type { KeyRecord } from '../store/records.js';
+import type { VerifiableKey } from '../store/records.js';
 import type { RateLimitNote } from './rate-limit-step.js';
 
 export type VerificationError =
@@ -16,7 +16,7 @@ export type VerificationError =
 export interface VerifyOutcome {
   valid: boolean;
   type: CredentialType | 'empty';
-  key?: KeyRecord;
+  key?: VerifiableKey;
   error?: VerificationError;
   message?: string;
   /** Whether the record came from the verify cache (response header Ory-Talos-Cache). */
@@ -25,7 +25,7 @@ export interface VerifyOutcome {
   rateLimit?: RateLimitNote;
 }
 
-export const fail = (type: VerifyOutcome['type'], error: VerificationError, message: string, key?: KeyRecord): VerifyOutcome => ({
+export const fail = (type: VerifyOutcome['type'], error: VerificationError, message: string, key?: VerifiableKey): VerifyOutcome => ({
   valid: false,
   type,
   error,
