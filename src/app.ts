@@ -150,13 +150,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // Redis configured → one budget per key shared by all nodes; else per node. Redis down → fail open.
   const rateLimiter = await startRateLimiter(config.redis, logger);
   const rateLimit = new RateLimitStep(rateLimiter, clock, (decision) => promMetrics.rateLimitDecisions.inc({ decision }));
-  const pipeline = new VerifyPipeline(
-    clock,
-    { cache, usable: () => bus.healthy, ttlCapMs: bus.entryTtlCapMs, negative },
+  const pipeline = new VerifyPipeline(clock, {
+    cache: { cache, usable: () => bus.healthy, ttlCapMs: bus.entryTtlCapMs, negative },
     lastUsed,
     rateLimit,
-    new ProofMemo(config.cache.max_entries),
-  );
+    proofMemo: new ProofMemo(config.cache.max_entries),
+  });
   if (tracing) tracePipeline(pipeline, tracing);
   const derive = new DeriveService(pipeline, clock, ids);
   const selfRevoke = new SelfRevocation(pipeline, { issued: issuedKeys, imported: importedKeys }, clock);

@@ -16,7 +16,7 @@ import { timeAsync } from './loop.js';
 const db = await benchDatabase('sqlite');
 const fx = await buildIssuedFixture(db.db.dsn, db.dir);
 const ctx = { ...fx.ctx, settings: { ...fx.ctx.settings, cache: { ...fx.ctx.settings.cache, enabled: true } }, cacheTtlMs: 3_600_000 };
-const policy = () => ({ cache: new KeyCache(1000, systemClock), usable: () => true, ttlCapMs: null });
+const policy = () => ({ cache: { cache: new KeyCache(1000, systemClock), usable: () => true, ttlCapMs: null } });
 const op = (p: VerifyPipeline) => async () => {
   const o = await p.verify(ctx, fx.keys, fx.credential, '127.0.0.1');
   return o.valid && o.cache === 'HIT';

@@ -35,13 +35,12 @@ async function setup(): Promise<{ op: () => Promise<boolean>; close(): Promise<v
     const { app, keys, credential } = fx;
     const ctx = await app.projects.context(app.bootstrap.projectId);
     const max = app.config.cache.max_entries;
-    const pipeline = new VerifyPipeline(
-      app.clock,
-      { cache: new KeyCache(max, app.clock), usable: () => true, ttlCapMs: null },
-      app.lastUsed,
-      new RateLimitStep(new MemoryRateLimiter(), app.clock),
-      new ProofMemo(max),
-    );
+    const pipeline = new VerifyPipeline(app.clock, {
+      cache: { cache: new KeyCache(max, app.clock), usable: () => true, ttlCapMs: null },
+      lastUsed: app.lastUsed,
+      rateLimit: new RateLimitStep(new MemoryRateLimiter(), app.clock),
+      proofMemo: new ProofMemo(max),
+    });
     const first = await pipeline.verify(ctx, keys, credential, '127.0.0.1');
     if (!first.valid || first.cache !== 'MISS') throw new Error(`set-up: the first verify was not a valid MISS (${first.error ?? first.cache})`);
     const op = async () => {

@@ -14,11 +14,22 @@ import type { ProofMemo } from './proof-memo.js';
 import type { RateLimitStep } from './rate-limit-step.js';
 import { fail, MESSAGES, type VerifyOutcome } from './verify-result.js';
 
+/** The optional steps and helpers of a pipeline; each absent one is simply skipped. */
+export interface PipelineSteps {
+  /** The verify cache (and negative filter) in front of the store. */
+  cache?: CachePolicy | null;
+  /** Successful uses of stored keys, for the coalesced last_used_time writes. */
+  lastUsed?: { note(projectId: string, keyId: string, at: number): void } | null;
+  /** Per-key GCRA budget, after the IP check (rate-limit-step.ts); null = policies not enforced. */
+  rateLimit?: RateLimitStep | null;
+  /** Recently proven issued keys (proof-memo.ts); null = every verify re-checks the checksum. */
+  proofMemo?: ProofMemo | null;
+}
+
 /**
  * Verification of one credential, top to bottom:
  * classify → prove possession → load the record → status → expiry → client IP vs allowlist → rate
  * limit (rate-limit-step.ts) → result.
- * (Cache and rate-limit steps slot in around load and after the IP check; see docs/architecture.md.)
  */
 export class VerifyPipeline {
   private readonly allowlist = new IpAllowlist();
@@ -27,18 +38,18 @@ export class VerifyPipeline {
 
   private readonly prover: CredentialProver;
 
+  private readonly lastUsed: PipelineSteps['lastUsed'];
+
+  private readonly rateLimit: RateLimitStep | null;
+
   constructor(
     private readonly clock: Clock,
-    cache: CachePolicy | null = null,
-    /** Successful uses of stored keys, for the coalesced last_used_time writes. */
-    private readonly lastUsed: { note(projectId: string, keyId: string, at: number): void } | null = null,
-    /** Per-key GCRA budget, after the IP check (rate-limit-step.ts); null = policies not enforced. */
-    private readonly rateLimit: RateLimitStep | null = null,
-    /** Recently proven issued keys (proof-memo.ts); null = every verify re-checks the checksum. */
-    proofMemo: ProofMemo | null = null,
+    steps: PipelineSteps = {},
   ) {
-    this.lookup = new CachedKeyLookup(cache);
-    this.prover = new CredentialProver(proofMemo);
+    this.lookup = new CachedKeyLookup(steps.cache ?? null);
+    this.prover = new CredentialProver(steps.proofMemo ?? null);
+    this.lastUsed = steps.lastUsed ?? null;
+    this.rateLimit = steps.rateLimit ?? null;
   }
 
   /**
