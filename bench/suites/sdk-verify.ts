@@ -43,7 +43,7 @@ export const sdkVerifyJwt: Suite = {
         `## ${title}`,
         '',
         '`bench/micro/sdk-verify-jwt.ts`: a JWT with the sealed claims of a derived token, EdDSA, its JWKS served once over loopback HTTP and cached by the SDK;',
-        'every verification checked (a failure aborts the round). Per core = verifications ÷ CPU time of this process (all threads: WebCrypto verifies on a worker thread).',
+        'every verification checked (a failure aborts the round). Per core = verifications ÷ CPU time of this process (all threads).',
         '',
         '| Case | verifications per CPU-second (median) | rounds min–max | CPU µs each | sequential wall-clock /s |',
         '|---|---:|---:|---:|---:|',

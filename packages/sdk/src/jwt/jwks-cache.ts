@@ -1,6 +1,7 @@
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import type { FetchLike } from '../client/transport.js';
 import { JwtVerificationError } from './jwt-verification-error.js';
+import { importVerificationKeys, type VerificationKey } from './verification-keys.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 export interface JwksCacheOptions {
@@ -27,7 +28,11 @@ export interface JwksCacheOptions {
 /** One fetched key set. */
 export interface JwksSnapshot {
   readonly jwks: JSONWebKeySet;
+  /** Every published kid, usable or not (a known kid never triggers a refetch). */
   readonly kids: ReadonlySet<string>;
+  /** The usable keys by kid, imported once per fetch as node:crypto KeyObjects; verifyJwt uses only these. */
+  readonly keys: ReadonlyMap<string, readonly VerificationKey[]>;
+  /** The same set as a jose key resolver, for callers who verify with jose's jwtVerify themselves. */
   readonly getKey: ReturnType<typeof createLocalJWKSet>;
   readonly fetchedAt: number;
   readonly expiresAt: number;
@@ -141,7 +146,8 @@ export class JwksCache {
     const maxAge = clamp(maxAgeOf(res.headers.get('cache-control')) ?? this.#o.defaultMaxAgeSec, this.#o.minMaxAgeSec, this.#o.maxMaxAgeSec);
     const kids = new Set(jwks.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string'));
     const verified = this.#o.verifiedTokens > 0 ? new VerifiedTokens(this.#o.verifiedTokens) : null;
-    return { jwks, kids, getKey: createLocalJWKSet(jwks), fetchedAt, expiresAt: fetchedAt + maxAge * 1000, verified };
+    const keys = importVerificationKeys(jwks.keys);
+    return { jwks, kids, keys, getKey: createLocalJWKSet(jwks), fetchedAt, expiresAt: fetchedAt + maxAge * 1000, verified };
   }
 }
 

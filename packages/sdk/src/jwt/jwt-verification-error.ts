@@ -1,7 +1,10 @@
 /**
  * Stable reasons a derived JWT is refused. Branch on `code`; messages are for humans and may change.
- * - `malformed`: not a compact JWS, unreadable header/claims, or a required claim missing
- * - `signature_invalid`: bad signature, disallowed algorithm, or no published key has its `kid`
+ * - `malformed`: not a compact JWS (three canonical base64url segments), a header that is not a JSON
+ *   object with string `alg` and `kid`, a `crit` header, unreadable claims, or a required claim
+ *   missing or not a number
+ * - `signature_invalid`: bad signature, an algorithm not allowed (`none`, HS256, …), or no published
+ *   key of the header's algorithm has its `kid`
  * - `expired` / `not_yet_valid`: `exp` / `nbf` outside now ± clock tolerance
  * - `wrong_issuer` / `wrong_audience`: `iss` / `aud` not one of the accepted values
  * - `wrong_project`: `nid` is not the expected project id
