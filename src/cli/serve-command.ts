@@ -20,6 +20,8 @@ export function registerServeCommand(program: Command): void {
       const app = await startApp(config, { mode: mode as ServeMode });
       const { config: c, bootstrap } = app;
       app.logger.info({ mode, port: c.serve.http.port, metrics_port: c.serve.metrics.port, backend: app.store.backend }, 'keysmith started');
+      // The log is written in blocks (observability/logger.ts): the start-up lines go out now, not within a second.
+      app.logger.flush();
       if (bootstrap.newAdminToken) {
         // Printed once, to the terminal only (never through the logger): it is stored hashed.
         process.stderr.write(

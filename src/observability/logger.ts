@@ -38,6 +38,19 @@ export function createLogger(level: string, destination?: DestinationStream, mix
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? bufferedStdout(),
   );
+}
+
+/**
+ * stdout, written in blocks of ≥ 4 KB instead of one write per line (each write is a thread-pool job:
+ * at ~15,000 verifies/s the per-line writes cost ≈ 10 % of the server's CPU), and flushed at least once
+ * a second so a quiet server's lines are never held back longer. pino flushes the rest on exit.
+ */
+function bufferedStdout(): DestinationStream {
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => {
+    if (!(dest as unknown as { destroyed?: boolean }).destroyed) dest.flush();
+  }, 1000).unref();
+  return dest;
 }
