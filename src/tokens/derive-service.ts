@@ -1,4 +1,3 @@
-import { SignJWT } from 'jose';
 import { AppError, invalidArgument } from '../errors/app-error.js';
 import type { ProjectContext } from '../projects/project-context.js';
 import type { Clock } from '../shared/clock.js';
@@ -6,6 +5,7 @@ import { parseTtl } from '../shared/duration.js';
 import type { IdSource } from '../shared/ids.js';
 import type { KeyReader, LegacyHashUpgrader } from '../store/ports.js';
 import type { VerifyPipeline } from '../verify/pipeline.js';
+import { signJws } from './jws-sign.js';
 import { cleanCustomClaims, type DerivedClaims } from './jwt-claims.js';
 import { mintMacaroon } from './macaroon/mint-macaroon.js';
 
@@ -87,10 +87,7 @@ export class DeriveService {
       ...(key.allowedCidrs.length ? { acl: key.allowedCidrs } : {}),
     };
     if (claims.exp <= iat) throw invalidArgument('ttl must be at least 1s.', 'ttl');
-    const token =
-      input.algorithm === 'macaroon' || !signer
-        ? mintMacaroon(ctx, claims)
-        : await new SignJWT(claims).setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: 'JWT' }).sign(signer.key);
+    const token = input.algorithm === 'macaroon' || !signer ? mintMacaroon(ctx, claims) : signJws(signer.alg, signer.kid, signer.key, claims);
     return { token, expiresAt: claims.exp * 1000, scopes, claims };
   }
 }
