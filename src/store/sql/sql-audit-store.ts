@@ -1,3 +1,4 @@
+import type { CompiledQuery } from 'kysely';
 import type { AuditStore } from '../ports.js';
 import type { AuditEvent, AuditQuery } from '../records.js';
 import { type SqlDialect, translated } from './dialects/dialect.js';
@@ -16,9 +17,32 @@ const toEvent = (r: Omit<AuditEventsTable, 'project_id'>): AuditEvent => ({
   details: JSON.parse(r.details) as Record<string, unknown>,
 });
 
+/** The row of an event; its key order is the parameter order of the compiled single-row insert. */
+const toRow = (projectId: string, e: AuditEvent): AuditEventsTable => ({
+  project_id: projectId,
+  event_id: e.eventId,
+  at: e.at,
+  action: e.action,
+  actor: e.actor,
+  key_id: e.keyId,
+  reason: e.reason,
+  request_id: e.requestId,
+  details: JSON.stringify(e.details),
+});
+/** Any event: only the shape of the compiled statement matters, its parameters are replaced per call. */
+const PLACEHOLDER: AuditEvent = { eventId: '', at: 0, action: '', actor: '', keyId: null, reason: null, requestId: null, details: {} };
+
 /** Audit events, keyed (project_id, event_id) with time-ordered UUIDv7 ids: newest-first keyset lists. */
 export class SqlAuditStore implements AuditStore {
-  constructor(private readonly dialect: SqlDialect) {}
+  /**
+   * One event (every audited mutation and derive writes one) through a statement compiled once and
+   * prepared once: building and preparing the INSERT per call cost ≈ 20 % of a derive on SQLite.
+   */
+  private readonly insertOne: CompiledQuery;
+
+  constructor(private readonly dialect: SqlDialect) {
+    this.insertOne = dialect.db.insertInto('audit_events').values(toRow('?', PLACEHOLDER)).compile();
+  }
 
   private run<T>(fn: () => Promise<T>): Promise<T> {
     return translated(this.dialect, fn);
@@ -26,23 +50,12 @@ export class SqlAuditStore implements AuditStore {
 
   append(projectId: string, events: AuditEvent[]) {
     return this.run(async () => {
-      if (!events.length) return;
-      await this.dialect.db
-        .insertInto('audit_events')
-        .values(
-          events.map((e) => ({
-            project_id: projectId,
-            event_id: e.eventId,
-            at: e.at,
-            action: e.action,
-            actor: e.actor,
-            key_id: e.keyId,
-            reason: e.reason,
-            request_id: e.requestId,
-            details: JSON.stringify(e.details),
-          })),
-        )
-        .execute();
+      if (events.length === 1) await this.dialect.fastQuery({ ...this.insertOne, parameters: Object.values(toRow(projectId, events[0])) });
+      else if (events.length)
+        await this.dialect.db
+          .insertInto('audit_events')
+          .values(events.map((e) => toRow(projectId, e)))
+          .execute();
     });
   }
 
