@@ -50,7 +50,7 @@ export class SqlAuditStore implements AuditStore {
 
   append(projectId: string, events: AuditEvent[]) {
     return this.run(async () => {
-      if (events.length === 1) await this.dialect.fastQuery({ ...this.insertOne, parameters: Object.values(toRow(projectId, events[0])) });
+      if (events.length === 1) await this.dialect.fastWrite({ ...this.insertOne, parameters: Object.values(toRow(projectId, events[0])) });
       else if (events.length)
         await this.dialect.db
           .insertInto('audit_events')

@@ -14,6 +14,13 @@ export interface SqlDialect {
   readonly db: Kysely<Database>;
   readonly capabilities: { readonly returning: boolean; readonly lockForUpdate: boolean; readonly inProcess: boolean };
   fastQuery<R>(query: CompiledQuery): Promise<R[]>;
+  /**
+   * A standalone write (not part of a transaction of the caller) through a cached prepared statement.
+   * In-process (SQLite) there is one connection: while another request's transaction is open on it,
+   * the write waits its turn behind Kysely's connection lock instead of landing inside that transaction
+   * (and being rolled back with it).
+   */
+  fastWrite(query: CompiledQuery): Promise<void>;
   translateError(error: unknown): unknown;
   /** Connection pool occupancy for /metrics, read on scrape; null where there is no pool (SQLite). */
   poolStats(): PoolStats | null;

@@ -29,6 +29,9 @@ export function openMysql(dsn: string): SqlDialect {
     name: 'mysql',
     db,
     capabilities: { returning: false, lockForUpdate: true, inProcess: false },
+    async fastWrite(query: CompiledQuery): Promise<void> {
+      await this.fastQuery(query); // a pool connection, outside any transaction
+    },
     async fastQuery<R>(query: CompiledQuery): Promise<R[]> {
       try {
         const [rows] = await promisePool.execute(query.sql, query.parameters as never);

@@ -33,6 +33,9 @@ export function openPostgres(dsn: string): SqlDialect {
     name: 'postgres',
     db,
     capabilities: { returning: true, lockForUpdate: true, inProcess: false },
+    async fastWrite(query: CompiledQuery): Promise<void> {
+      await this.fastQuery(query); // a pool connection, outside any transaction
+    },
     async fastQuery<R>(query: CompiledQuery): Promise<R[]> {
       let name = names.get(query.sql);
       if (!name) {

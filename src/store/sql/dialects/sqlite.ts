@@ -37,6 +37,13 @@ export function openSqlite(dsn: string): SqlDialect {
     name: 'sqlite',
     db,
     capabilities: { returning: true, lockForUpdate: false, inProcess: true },
+    async fastWrite(query: CompiledQuery): Promise<void> {
+      if (raw.inTransaction) {
+        await db.executeQuery(query);
+        return;
+      }
+      await this.fastQuery(query);
+    },
     async fastQuery<R>(query: CompiledQuery): Promise<R[]> {
       let stmt = statements.get(query.sql);
       if (!stmt) {
