@@ -1,4 +1,5 @@
 import { cacheRss1m } from './cache-rss-1m.js';
+import { consoleLoad } from './console.js';
 import { deriveHttp } from './derive-http.js';
 import { httpBatchVerify } from './http-batch-verify.js';
 import { httpVerifyCached } from './http-verify-cached.js';
@@ -22,4 +23,5 @@ export const SUITES: readonly Suite[] = [
   deriveHttp,
   sdkVerifyJwt,
   macaroonVerify,
+  consoleLoad,
 ];
