@@ -52,6 +52,8 @@ export interface KeysmithApp {
   projects: ProjectService;
   tokens: TokenService;
   issuedKeys: IssuedKeyService;
+  /** The verify pipeline as wired here (cache, proof memo, rate limits, last-used) — for benchmarks and tests. */
+  pipeline: VerifyPipeline;
   api: FastifyInstance;
   metrics: FastifyInstance;
   bootstrap: BootstrapResult;
@@ -206,6 +208,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     projects,
     tokens,
     issuedKeys,
+    pipeline,
     api,
     metrics,
     bootstrap,

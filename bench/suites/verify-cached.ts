@@ -1,8 +1,3 @@
-import { KeyCache } from '../../src/cache/key-cache.js';
-import { MemoryRateLimiter } from '../../src/ratelimit/memory-rate-limiter.js';
-import { VerifyPipeline } from '../../src/verify/pipeline.js';
-import { ProofMemo } from '../../src/verify/proof-memo.js';
-import { RateLimitStep } from '../../src/verify/rate-limit-step.js';
 import { benchDatabase, buildIssuedFixture, enableVerifyCache } from '../lib/keysmith.js';
 import { fmt, maxOf, median, minOf } from '../lib/stats.js';
 import { type Sample, timeAsync } from '../micro/loop.js';
@@ -34,13 +29,8 @@ async function setup(): Promise<{ op: () => Promise<boolean>; close(): Promise<v
     await enableVerifyCache(fx.app);
     const { app, keys, credential } = fx;
     const ctx = await app.projects.context(app.bootstrap.projectId);
-    const max = app.config.cache.max_entries;
-    const pipeline = new VerifyPipeline(app.clock, {
-      cache: { cache: new KeyCache(max, app.clock), usable: () => true, ttlCapMs: null },
-      lastUsed: app.lastUsed,
-      rateLimit: new RateLimitStep(new MemoryRateLimiter(), app.clock),
-      proofMemo: new ProofMemo(max),
-    });
+    // The app's own pipeline, as src/app.ts wires it (cache, negative filter, proof memo, rate limits, last-used).
+    const pipeline = app.pipeline;
     const first = await pipeline.verify(ctx, keys, credential, '127.0.0.1');
     if (!first.valid || first.cache !== 'MISS') throw new Error(`set-up: the first verify was not a valid MISS (${first.error ?? first.cache})`);
     const op = async () => {
