@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { cpuByComm, cpuDelta, processCpuMicros } from '../lib/proc.js';
+import { runPacedLoad } from './paced-load.js';
 
 export const VERIFY_PATH = '/v2alpha1/admin/apiKeys:verify';
 
@@ -16,6 +17,8 @@ export interface LoadSpec {
   dbComms: readonly string[];
   /** Hold this many requests per second (autocannon `overallRate`); absent = closed loop, as fast as answered. */
   overallRate?: number;
+  /** Hold this many requests per second evenly paced, open loop (paced-load.ts); takes precedence over overallRate. */
+  pacedRate?: number;
   /** Checks every response (status, body, lower-cased headers); false counts in `bad`. */
   check?: (status: number, body: string, headers: Record<string, string>) => boolean;
 }
@@ -45,6 +48,7 @@ export interface LoadResult {
 
 /** One autocannon run (keep-alive) against 127.0.0.1, with the server's CPU read from /proc around it. */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  if (spec.pacedRate) return runPacedLoad({ ...spec, pacedRate: spec.pacedRate });
   const db0 = spec.dbComms.length ? cpuByComm(spec.dbComms) : undefined;
   const cpu0 = processCpuMicros(spec.serverPid);
   const client0 = process.cpuUsage();

@@ -28,7 +28,7 @@ const isBareAnswer = (status: number, body: string) => status === 200 && body ==
 
 export const httpVerifyP99: Suite = {
   name: NAME,
-  about: `Keysmith: the http-verify-cached request held at ${LOAD_SHARE * 100} % of its saturating rate (autocannon overallRate; saturation = http-verify-cached's req/s in this run, else measured here) — p99 latency, bare baseline at the same rate`,
+  about: `Keysmith: the http-verify-cached request held at ${LOAD_SHARE * 100} % of its saturating rate (evenly paced open loop, bench/http/paced-load.ts; saturation = http-verify-cached's req/s in this run, else measured here) — p99 latency, bare baseline at the same rate`,
   async run(env) {
     if (!env.backends.includes('sqlite'))
       return { targets: [{ name: TARGET_NAME, figure: 'not measured: SQLite was not selected', pass: null }], markdown: [] };
@@ -55,7 +55,7 @@ export const httpVerifyP99: Suite = {
           [
             contender('bare node:http', bare, { check: isBareAnswer }),
             keysmithContender('Keysmith verify · SQLite · cache HIT', ks, 'sqlite', VERIFY_PATH, body, isCachedHit),
-          ].map((c) => ({ ...c, spec: { ...c.spec, overallRate: rate } })),
+          ].map((c) => ({ ...c, spec: { ...c.spec, pacedRate: rate } })),
           NAME,
         );
         const [b, k] = rows;
@@ -81,7 +81,7 @@ export const httpVerifyP99: Suite = {
                     JSON.stringify({ credential: String(s.server.info.credential) }),
                     isCachedHit,
                   );
-                  return { ...c, spec: { ...c.spec, overallRate: rate } };
+                  return { ...c, spec: { ...c.spec, pacedRate: rate } };
                 }),
               profileWhat: `Keysmith server under http-verify-p99 load on SQLite (cache on, ${fmt(rate, 0)} req/s held)`,
             },
@@ -91,7 +91,7 @@ export const httpVerifyP99: Suite = {
             '',
             `The http-verify-cached request (cache on, every answer checked to be a valid HIT) held at ${fmt(rate, 0)} req/s = ${LOAD_SHARE * 100} % of ${fmt(saturation, 0)} req/s, the saturating rate ${source};`,
             `the bare baseline at the same rate, back to back in each round. ${env.connections} connections, ${env.duration} s per run. Latencies are each response's own (float ms, exact percentiles).`,
-            'How autocannon holds a rate: each connection gets a quota of requests per second (rate ÷ connections), sends them as fast as answers come, then waits for the next second — so the load arrives in bursts at the start of each second, not evenly paced. The p99 here is therefore that of the bursts (a pessimistic figure for a smoothly paced load of the same rate); the ratio to bare at the same rate shows what Keysmith adds.',
+            "The rate is held by an evenly paced open-loop client (bench/http/paced-load.ts: request i is due at t0 + i/rate and sent when the event loop next comes round, latency counted from when it was due, so a stall shows as latency). autocannon's `overallRate` was not used: it sends each connection's per-second quota as fast as it can at the start of every second, so its p99 is that of saturation bursts.",
             '',
             ...httpTable(rows, b),
             '',
