@@ -1,26 +1,6 @@
+import { RESERVED_CLAIMS } from '../../packages/sdk/src/reserved-claims.js';
 import { invalidArgument } from '../errors/app-error.js';
 
-/** Claim names Keysmith seals into derived tokens; a caller's custom claims may never set them (SPEC §1). */
-export const RESERVED_CLAIMS = new Set([
-  'jti',
-  'sub',
-  'iss',
-  'aud',
-  'iat',
-  'exp',
-  'nbf',
-  'nid',
-  'akid',
-  'pid',
-  'tty',
-  'oid',
-  'scp',
-  'scope',
-  'meta',
-  'vis',
-  'acl',
-  'act',
-]);
 export const CUSTOM_CLAIMS_MAX_BYTES = 4096;
 
 /** The caller's custom claims without reserved names; over 4 KB serialised → 400. */

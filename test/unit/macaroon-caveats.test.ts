@@ -16,7 +16,7 @@ import {
   parseMacaroonToken,
 } from '../../packages/sdk/src/macaroon/index.js';
 import { compileCidrs } from '../../src/shared/ip.js';
-import { RESERVED_CLAIMS } from '../../src/tokens/jwt-claims.js';
+import { RESERVED_CLAIMS } from '../../packages/sdk/src/reserved-claims.js';
 import { intersectCidrLists } from '../../src/tokens/macaroon/cidr-intersection.js';
 
 // The holder caveat language (docs/macaroons.md) and the server's CIDR intersection.

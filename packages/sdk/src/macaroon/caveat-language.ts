@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { MacaroonFormatError } from './format-error.js';
 import { MAX_HOLDER_CAVEAT_BYTES } from './limits.js';
+import { RESERVED_CLAIMS } from '../reserved-claims.js';
 
 // The holder caveat language (docs/macaroons.md has the grammar and examples). Each caveat is one
 // extra condition ANDed with the sealed claims, so appending one can only narrow what a token allows:
@@ -19,28 +20,8 @@ export type HolderCaveat =
   | { kind: 'cidrs'; cidrs: string[] }
   | { kind: 'claim'; name: string; value: ClaimValue };
 
-/** Claim names a holder may not constrain with `name = value`: the sealed ones (as src/tokens/jwt-claims.ts) and the claims caveat. */
-export const NON_CUSTOM_CLAIMS: ReadonlySet<string> = new Set([
-  'jti',
-  'sub',
-  'iss',
-  'aud',
-  'iat',
-  'exp',
-  'nbf',
-  'nid',
-  'akid',
-  'pid',
-  'tty',
-  'oid',
-  'scp',
-  'scope',
-  'meta',
-  'vis',
-  'acl',
-  'act',
-  'keysmith-claims',
-]);
+/** Claim names a holder may not constrain with `name = value`: the sealed ones and the claims caveat. */
+export const NON_CUSTOM_CLAIMS: ReadonlySet<string> = new Set([...RESERVED_CLAIMS, 'keysmith-claims']);
 
 const MAX_SET_ITEMS = 64;
 const MAX_UNIX_SECONDS = 253_402_300_799; // 9999-12-31T23:59:59Z
