@@ -121,7 +121,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   bus.onMessage((m) => {
     if (Number.isFinite(m.sentAt)) promMetrics.invalidationLag.observe({ kind: m.kind }, Math.max(0, clock.now() - m.sentAt) / 1000);
     if (m.kind === 'key') cache.invalidate(m.projectId, m.keyId);
-    else {
+    else if (m.kind === 'hashes') {
       negative?.add(m.projectId, m.hashes);
       echo.seen(m.projectId, m.hashes);
     }

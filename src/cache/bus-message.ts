@@ -6,13 +6,16 @@
  */
 export type BusMessage =
   | { kind: 'key'; projectId: string; keyId: string; sentAt: number }
-  | { kind: 'hashes'; projectId: string; hashes: string[]; sentAt: number };
+  | { kind: 'hashes'; projectId: string; hashes: string[]; sentAt: number }
+  /** A node's heartbeat (heartbeat-bus.ts): it listens for its own to know the channel still delivers. */
+  | { kind: 'ping'; nodeId: string; sentAt: number };
 
 /**
  * PostgreSQL refuses NOTIFY payloads of 8000 bytes or more: 100 hex hashes (6.5 KB) per message keeps
  * a batch import of 1000 keys to 10 messages on either bus.
  */
 const HASHES_PER_MESSAGE = 100;
+const PING = '|ping|';
 
 /**
  * Wire form, `|`-separated (ids are UUIDs, hashes hex — neither contains `|` or `,`):
@@ -22,6 +25,8 @@ const HASHES_PER_MESSAGE = 100;
  */
 export function encodeBusMessage(m: BusMessage): string[] {
   if (m.kind === 'key') return [`${m.projectId}|${m.keyId}|${m.sentAt}`];
+  // An empty first field: nodes of earlier versions read no project and ignore it.
+  if (m.kind === 'ping') return [`${PING}${m.nodeId}|${m.sentAt}`];
   const out: string[] = [];
   for (let i = 0; i < m.hashes.length; i += HASHES_PER_MESSAGE) out.push(`${m.projectId}||${m.sentAt}|${m.hashes.slice(i, i + HASHES_PER_MESSAGE).join(',')}`);
   return out;
@@ -29,6 +34,11 @@ export function encodeBusMessage(m: BusMessage): string[] {
 
 /** Null for anything malformed (a message from a foreign publisher on the same channel is ignored). */
 export function decodeBusMessage(payload: string): BusMessage | null {
+  if (payload.startsWith(PING)) {
+    const [nodeId, sentAtText, extra] = payload.slice(PING.length).split('|');
+    const sentAt = Number(sentAtText);
+    return nodeId && extra === undefined && Number.isFinite(sentAt) ? { kind: 'ping', nodeId, sentAt } : null;
+  }
   const [projectId, keyId, sentAtText, hashes, extra] = payload.split('|');
   if (!projectId || extra !== undefined) return null;
   // Earlier versions sent `<project>|<key_id>` without a time.

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import { systemIds } from '../shared/ids.js';
 import type { SqlStore } from '../store/sql/open-store.js';
 import { type InvalidationBus, LocalBus } from './invalidation-bus.js';
+import { HeartbeatBus } from './heartbeat-bus.js';
 import { PgNotifyBus } from './pg-notify-bus.js';
 import { RedisBus } from './redis-bus.js';
 
@@ -27,7 +29,8 @@ export async function startInvalidationBus(
   logger: Logger,
   redis: { url: string; key_prefix: string } = { url: '', key_prefix: '' },
 ): Promise<InvalidationBus> {
-  if (redis.url) return RedisBus.start(redis.url, redis.key_prefix, logger);
+  // A network bus gets a heartbeat, so a silent partition is noticed too (heartbeat-bus.ts).
+  if (redis.url) return new HeartbeatBus(await RedisBus.start(redis.url, redis.key_prefix, logger), systemIds.uuid(), logger);
   if (/^sqlite3?:\/\//.test(dsn)) return new LocalBus();
   if (/^(postgres|postgresql|cockroach):\/\//.test(dsn)) {
     const bus = new PgNotifyBus(
@@ -38,7 +41,7 @@ export async function startInvalidationBus(
       logger,
     );
     await bus.start();
-    return bus;
+    return new HeartbeatBus(bus, systemIds.uuid(), logger);
   }
   return new NoBus();
 }

@@ -44,12 +44,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A TCP proxy to Redis that the test can cut: `down()` drops every proxied connection and refuses new
- * ones (a network outage seen by one node only), `up()` lets connections through again.
+ * ones (a network outage seen by one node only), `up()` lets connections through again. `pause()` is a
+ * silent partition: connections stay open but no byte gets through until `resume()` (held, as TCP
+ * would retransmit them) — nothing tells the node its subscription has gone quiet.
  */
-async function redisProxy(): Promise<{ url: string; down(): void; up(): void; close(): Promise<void> }> {
+async function redisProxy(): Promise<{ url: string; down(): void; up(): void; pause(): void; resume(): void; close(): Promise<void> }> {
   const target = new URL(REDIS_URL);
   const sockets = new Set<Socket>();
   let open = true;
+  let paused = false;
+  const held: (() => void)[] = [];
+  const forward = (from: Socket, to: Socket) =>
+    from.on('data', (chunk: Buffer) => {
+      if (paused) held.push(() => to.write(chunk));
+      else to.write(chunk);
+    });
   const server = createServer((client) => {
     if (!open) return void client.destroy();
     const upstream = connect(Number(target.port || 6379), target.hostname);
@@ -62,7 +71,8 @@ async function redisProxy(): Promise<{ url: string; down(): void; up(): void; cl
         upstream.destroy();
       });
     }
-    client.pipe(upstream).pipe(client);
+    forward(client, upstream);
+    forward(upstream, client);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
@@ -74,6 +84,13 @@ async function redisProxy(): Promise<{ url: string; down(): void; up(): void; cl
     },
     up() {
       open = true;
+    },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      for (const send of held.splice(0)) send();
     },
     close: () => {
       for (const s of sockets) s.destroy();
@@ -167,6 +184,41 @@ for (const backend of backends) {
       const m = await two.nodes[1].metrics.inject({ method: 'GET', url: '/metrics' });
       assert.match(m.body, /keysmith_cache_invalidation_lag_seconds_count\{kind="key"\} [1-9]/);
       assert.match(m.body, /keysmith_cache_invalidation_lag_seconds_count\{kind="hashes"\} [1-9]/);
+    });
+
+    it('a silent partition (no byte through, connections open): B stops reading its cache within ~3.5 s, honours a revoke, clears when heartbeats return', async () => {
+      const [a, b] = two.nodes;
+      const kept = await issue(a);
+      const doomed = await issue(a);
+      for (const k of [kept, doomed]) {
+        await verify(b, k.secret);
+        assert.equal((await verify(b, k.secret)).cache, 'HIT');
+      }
+      proxy.pause();
+      const t0 = performance.now();
+      while ((await verify(b, kept.secret)).cache !== 'SKIP') {
+        assert.ok(performance.now() - t0 < 6000, 'B noticed the silence (heartbeat)');
+        await sleep(20);
+      }
+      const noticed = performance.now() - t0;
+      assert.ok(noticed >= 2500, `not before the heartbeat window (${Math.round(noticed)} ms)`);
+      assert.equal(
+        (await callNode(a, 'POST', `/v2alpha1/admin/issuedApiKeys/${doomed.id}:revoke`, { reason: 'REVOCATION_REASON_KEY_COMPROMISE' })).status,
+        204,
+      );
+      const during = await verify(b, doomed.secret);
+      assert.equal(during.body.error_code, 'VERIFICATION_ERROR_REVOKED', 'the cache is not read while the bus is silent');
+      proxy.resume();
+      const t1 = performance.now();
+      let v = await verify(b, kept.secret);
+      while (v.cache === 'SKIP') {
+        assert.ok(performance.now() - t1 < 5000, 'heartbeats came back');
+        await sleep(10);
+        v = await verify(b, kept.secret);
+      }
+      assert.equal(v.cache, 'MISS', 'caches cleared when the bus delivers again');
+      assert.equal((await verify(b, doomed.secret)).body.error_code, 'VERIFICATION_ERROR_REVOKED');
+      assert.equal((await verify(b, kept.secret)).cache, 'HIT', 'caching again');
     });
 
     it('node B loses Redis: cache bypassed, a revoke published meanwhile is honoured, cache cleared on reconnect', async () => {

@@ -35,6 +35,15 @@ describe('bus messages', () => {
     assert.equal(hk, '');
   });
 
+  it('round-trips a heartbeat, which nodes of earlier versions ignore', () => {
+    const ping = { kind: 'ping' as const, nodeId: 'node-1', sentAt: 42 };
+    const [payload] = encodeBusMessage(ping);
+    assert.deepEqual(decodeBusMessage(payload), ping);
+    assert.equal(payload.split('|')[0], '', 'an earlier version reads no project id and skips it');
+    assert.equal(decodeBusMessage('|ping|node-1|x'), null);
+    assert.equal(decodeBusMessage('|ping||42'), null);
+  });
+
   it('ignores anything malformed', () => {
     for (const bad of ['', '|', `|${K}|1`, `${P}||1|`, `${P}||x|ab`, `${P}|${K}|1|ab`, `${P}||1|ab|extra`, '\u0000'.repeat(10), 'x'.repeat(65_536)])
       assert.equal(decodeBusMessage(bad), null, JSON.stringify(bad.slice(0, 40)));
