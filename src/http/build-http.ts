@@ -21,6 +21,7 @@ import type { OperatorAuth } from '../tenancy/operator-auth.js';
 import type { PublicTenantResolver } from '../tenancy/public-tenant.js';
 import { requireOperator } from './operator.js';
 import { registerConsole } from './console/register-console.js';
+import { VerificationUsage } from '../observability/verification-usage.js';
 import { registerAuditRoutes } from './routes/operator/audit.js';
 import { registerConfigRoutes } from './routes/operator/config.js';
 import { OperatorCursors } from './routes/operator/cursor.js';
@@ -109,7 +110,8 @@ function baseServer(deps: HttpDeps, routes: RouteTable, fast?: FastVerify): Fast
 /** The API listener (port 4420): admin and/or public surfaces by mode, health, OpenAPI. */
 export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<FastifyInstance> {
   const tenantDeps = { tokens: deps.tokens, projects: deps.projects, store: deps.store };
-  const verifyEndpoint = new VerifyEndpoint(deps);
+  const usage = new VerificationUsage();
+  const verifyEndpoint = new VerifyEndpoint({ ...deps, usage });
   const admin = mode === 'all' || mode === 'admin';
   // With tracing on, every request goes through Fastify so it gets its server span (plugins/tracing.ts).
   const fast = admin && !deps.tracing ? new FastVerify({ ...deps, endpoint: verifyEndpoint, tenants: tenantDeps }) : undefined;
@@ -138,7 +140,7 @@ export async function buildApiServer(deps: HttpDeps, mode: ServeMode): Promise<F
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (mode === 'all' || mode === 'admin') {
     // First: its hooks (cookie sessions, verification counts) must see the API routes registered below.
-    registerConsole(app, { ...deps, secret: deps.secret ?? systemIds.secret, guard });
+    registerConsole(app, { ...deps, secret: deps.secret ?? systemIds.secret, guard, usage });
     registerIssuedKeyRoutes(app, { keys: deps.issuedKeys, clock: deps.clock, audit: deps.audit, guard });
     registerImportedKeyRoutes(app, { keys: deps.importedKeys, projects: deps.projects, clock: deps.clock, audit: deps.audit, guard });
     registerRevokeAnyRoute(app, { lifecycles: { issued: deps.issuedKeys, imported: deps.importedKeys }, audit: deps.audit, guard });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { ensureConsoleBuilt } from '../helpers/console-build.js';
@@ -184,6 +185,21 @@ describe('console usage endpoint', () => {
       0,
     );
     expectError(await req('GET', '/console/api/usage'), 401, 'UNAUTHENTICATED');
+  });
+
+  test('verifications answered by the node:http fast path (a listening server) are counted too', async () => {
+    const p = await createProject(t, 'console-usage-http');
+    const key = (await t.as(p.token, 'POST', '/v2alpha1/admin/issuedApiKeys', { name: 'u', actor_id: 'a' })).json().secret;
+    if (!t.app.api.server.listening) await t.app.api.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = t.app.api.server.address() as AddressInfo;
+    for (const credential of [key, 'nope'])
+      await fetch(`http://127.0.0.1:${port}/v2alpha1/admin/apiKeys:verify`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ credential }),
+      });
+    const last = (await t.as(p.token, 'GET', '/console/api/usage')).json().verifications[59];
+    assert.deepEqual([last.valid, last.invalid], [1, 1]);
   });
 });
 

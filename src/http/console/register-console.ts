@@ -1,6 +1,6 @@
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { AuditLog } from '../../audit/audit-log.js';
-import { VerificationUsage } from '../../observability/verification-usage.js';
+import type { VerificationUsage } from '../../observability/verification-usage.js';
 import type { ProjectService } from '../../projects/project-service.js';
 import type { Clock } from '../../shared/clock.js';
 import { ConsoleAccess } from '../../tenancy/console-access.js';
@@ -21,6 +21,8 @@ export interface ConsoleDeps {
   operatorAuth: OperatorAuth;
   audit: AuditLog;
   guard: (p: Permission) => onRequestAsyncHookHandler;
+  /** The verification counts the verify endpoint keeps (the usage chart reads them). */
+  usage: VerificationUsage;
   /** Built console files (default: dist/console of the repository). */
   dir?: string;
   limits?: SessionLimits;
@@ -28,15 +30,15 @@ export interface ConsoleDeps {
 
 /**
  * The web console (admin surface): static files, sessions, the cookie path into the API guards and
- * the usage endpoint. Must be registered before the API routes (its onRequest and onRoute hooks apply
- * to routes registered after them). Design: docs/console.md.
+ * the usage endpoint. Must be registered before the API routes (its onRequest hook applies to routes
+ * registered after it). Design: docs/console.md.
  */
 export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): { sessions: ConsoleSessions } {
   let access: ConsoleAccess | undefined;
   const sessions = new ConsoleSessions(deps.clock, deps.secret, deps.limits ?? DEFAULT_SESSION_LIMITS, (s) => access?.endSession(s));
   access = new ConsoleAccess({ sessions, ...deps });
   app.addHook('onRequest', consoleCookieAuth(sessions, access));
-  registerUsageRoutes(app, { usage: new VerificationUsage(), projects: deps.projects, clock: deps.clock, guard: deps.guard });
+  registerUsageRoutes(app, deps);
   registerSessionRoutes(app, sessions, access);
   registerStaticFiles(app, deps.dir ?? defaultConsoleDir());
   return { sessions };
