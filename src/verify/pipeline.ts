@@ -86,24 +86,7 @@ export class VerifyPipeline {
     mode: CacheMode = 'use',
   ): Promise<VerifyOutcome[]> {
     const now = this.clock.now();
-    type Pending =
-      | { type: 'issued'; keyId: string }
-      | { type: 'imported'; hashes: [string, string] }
-      | { type: 'derived_jwt' | 'derived_macaroon'; pending: Promise<VerifyOutcome> };
-    const pending: (Pending | VerifyOutcome)[] = credentials.map((credential) => {
-      if (credential.length === 0) return fail('empty', 'VERIFICATION_ERROR_INVALID_FORMAT', MESSAGES.empty);
-      const { type, keyId } = this.prover.route(ctx, credential, now);
-      if (type === 'issued') {
-        return keyId ? { type, keyId } : fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.notFound);
-      }
-      if (type === 'imported') {
-        if (!isWellFormed(credential)) return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.notFound);
-        return { type, hashes: [importedKeyHash(ctx.id, credential), legacyKeyHash(credential)] };
-      }
-      if (type === 'derived_jwt') return { type, pending: verifyDerivedJwt(ctx, credential, now) };
-      if (type === 'derived_macaroon') return { type, pending: Promise.resolve(verifyDerivedMacaroon(ctx, credential, now)) };
-      return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.derived);
-    });
+    const pending = credentials.map((credential) => this.prove(ctx, credential, now));
     // Cache first, for every item; then one query per credential type for what is left.
     const byId = new Map<string, VerifiableKey>();
     const byHash = new Map<string, VerifiableKey>();
@@ -132,14 +115,13 @@ export class VerifyPipeline {
       byHash.set(k.lookupHash as string, k);
       this.lookup.remember(ctx, k, mode, now, k.lookupHash as string, ticket);
     }
-    const jwts = await Promise.all(pending.map((p) => ('pending' in p ? p.pending : undefined)));
+    const decided = await Promise.all(pending.map((p) => ('outcome' in p ? p.outcome : undefined)));
     const checked = pending.map((p, i) => {
-      if ('pending' in p) return this.checkIp(jwts[i] as VerifyOutcome, clientIp);
+      if ('outcome' in p) return this.checkIp(decided[i] as VerifyOutcome, clientIp);
       if ('keyId' in p) return this.checkIp(checkRecord('issued', byId.get(p.keyId), now), clientIp);
-      if (!('hashes' in p)) return p;
       const key = byHash.get(p.hashes[0]) ?? byHash.get(p.hashes[1]);
       const outcome = checkRecord('imported', key, now);
-      if (outcome.valid && key?.lookupHash === p.hashes[1]) void keys.upgradeLookupHash(key.keyId, p.hashes[1], p.hashes[0]).catch(() => {});
+      if (outcome.valid && key) rehashIfLegacy(keys, key, p.hashes);
       return this.checkIp(outcome, clientIp);
     });
     // Rate limits in item order: two items with the same key consume two units.
@@ -161,37 +143,55 @@ export class VerifyPipeline {
     return this.load(ctx, keys, credential, 'no-store');
   }
 
-  /** classify → prove possession → load the record → status → expiry (derived JWTs: stateless). */
-  private async load(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, credential: string, mode: CacheMode): Promise<VerifyOutcome> {
-    if (credential.length === 0) return fail('empty', 'VERIFICATION_ERROR_INVALID_FORMAT', MESSAGES.empty);
-    const now = this.clock.now();
+  /**
+   * Steps 1–2 for one credential, CPU only: classify and prove possession. What is left is a stored key
+   * to load (by key_id, or by its two lookup hashes) — or an outcome already decided: a failure, or a
+   * derived token verified statelessly.
+   */
+  private prove(ctx: ProjectContext, credential: string, now: number): Proven {
+    if (credential.length === 0) return { outcome: fail('empty', 'VERIFICATION_ERROR_INVALID_FORMAT', MESSAGES.empty) };
     const { type, keyId } = this.prover.route(ctx, credential, now);
     switch (type) {
-      case 'issued': {
-        if (!keyId) return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.notFound);
-        const { key, cache } = await this.lookup.byId(ctx, keys, keyId, mode, now);
-        return { ...checkRecord(type, key?.kind === 'issued' ? key : undefined, now), cache };
-      }
-      case 'imported': {
+      case 'issued':
+        return keyId ? { keyId } : { outcome: fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.notFound) };
+      case 'imported':
         // Security: not well-formed Unicode cannot be an imported key (refused at import) — and hashing
         // it would map a lone surrogate to U+FFFD, i.e. onto another key.
-        if (!isWellFormed(credential)) return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.notFound);
-        const tenantHash = importedKeyHash(ctx.id, credential);
-        const legacy = legacyKeyHash(credential);
-        const { key, cache } = await this.lookup.byHashes(ctx, keys, [tenantHash, legacy], mode, now);
-        const outcome = { ...checkRecord(type, key, now), cache };
-        // A key imported from a SHA-256 digest: possession is now proven, so bind it to the project
-        // (one write per key, ever; off the response path, a failure just retries next time).
-        if (outcome.valid && key?.lookupHash === legacy) void keys.upgradeLookupHash(key.keyId, legacy, tenantHash).catch(() => {});
-        return outcome;
-      }
+        if (!isWellFormed(credential)) return { outcome: fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.notFound) };
+        return { hashes: [importedKeyHash(ctx.id, credential), legacyKeyHash(credential)] };
       case 'derived_jwt':
-        return verifyDerivedJwt(ctx, credential, now);
+        return { outcome: verifyDerivedJwt(ctx, credential, now) };
       case 'derived_macaroon':
-        return verifyDerivedMacaroon(ctx, credential, now);
+        return { outcome: verifyDerivedMacaroon(ctx, credential, now) };
       default:
         // Unreachable (every credential type is handled above); kept so a new type fails closed.
-        return fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.derived);
+        return { outcome: fail(type, 'VERIFICATION_ERROR_NOT_FOUND', MESSAGES.derived) };
     }
   }
+
+  /** classify → prove possession → load the record → status → expiry (derived tokens: stateless). */
+  private async load(ctx: ProjectContext, keys: KeyReader & LegacyHashUpgrader, credential: string, mode: CacheMode): Promise<VerifyOutcome> {
+    const now = this.clock.now();
+    const p = this.prove(ctx, credential, now);
+    if ('outcome' in p) return p.outcome;
+    if ('keyId' in p) {
+      const { key, cache } = await this.lookup.byId(ctx, keys, p.keyId, mode, now);
+      return { ...checkRecord('issued', key?.kind === 'issued' ? key : undefined, now), cache };
+    }
+    const { key, cache } = await this.lookup.byHashes(ctx, keys, p.hashes, mode, now);
+    const outcome = { ...checkRecord('imported', key, now), cache };
+    if (outcome.valid && key) rehashIfLegacy(keys, key, p.hashes);
+    return outcome;
+  }
 }
+
+/**
+ * A key imported from a SHA-256 digest that just verified: possession is now proven, so bind it to the
+ * project (one write per key, ever; off the response path, a failure just retries next time).
+ */
+function rehashIfLegacy(keys: LegacyHashUpgrader, key: VerifiableKey, [tenantHash, legacy]: readonly [string, string]): void {
+  if (key.lookupHash === legacy) void keys.upgradeLookupHash(key.keyId, legacy, tenantHash).catch(() => {});
+}
+
+/** What `prove` leaves: an issued key to load by id, an imported key by its (tenant, legacy) hashes, or a decided outcome. */
+type Proven = { keyId: string } | { hashes: [string, string] } | { outcome: VerifyOutcome | Promise<VerifyOutcome> };
