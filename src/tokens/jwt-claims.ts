@@ -1,3 +1,4 @@
+import type { KeysmithJwtClaims } from '../../packages/sdk/src/jwt/claims.js';
 import { RESERVED_CLAIMS } from '../../packages/sdk/src/reserved-claims.js';
 import { invalidArgument } from '../errors/app-error.js';
 
@@ -14,19 +15,5 @@ export function cleanCustomClaims(custom: Record<string, unknown> | undefined): 
   return out;
 }
 
-/** The sealed claims of a derived token. */
-export interface DerivedClaims {
-  jti: string;
-  sub: string;
-  iss: string;
-  iat: number;
-  nbf: number;
-  exp: number;
-  act: string;
-  scp: string[];
-  meta: Record<string, unknown>;
-  nid: string;
-  vis: 'secret' | 'public';
-  acl?: string[];
-  [custom: string]: unknown;
-}
+/** The sealed claims of a derived token (JWT and macaroon alike): the SDK's type, one definition. */
+export type DerivedClaims = KeysmithJwtClaims;
