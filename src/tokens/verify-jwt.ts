@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { ProjectContext } from '../projects/project-context.js';
-import type { KeyRecord } from '../store/records.js';
+import { derivedKey } from './derived-key.js';
 import { fail, type VerifyOutcome } from '../verify/verify-result.js';
 
 const invalid = (message: string) => fail('derived_jwt', 'VERIFICATION_ERROR_SIGNATURE_INVALID', message);
@@ -9,8 +9,8 @@ const invalid = (message: string) => fail('derived_jwt', 'VERIFICATION_ERROR_SIG
  * Stateless verification of a derived JWT (no store access): the project named in `nid` must be the
  * caller's (another project's token is NOT_FOUND, like its keys), then kid → one of the project's
  * published keys with its own algorithm, signature, exp/nbf with the project's clock skew, issuer
- * current or retired-and-unexpired. The result carries the sealed claims as a key-shaped record so
- * the IP step checks `acl` exactly like a key's allowlist.
+ * current or retired-and-unexpired. The result carries the sealed claims as a key-shaped view
+ * (derived-key.ts).
  */
 export async function verifyDerivedJwt(ctx: ProjectContext, token: string, now: number): Promise<VerifyOutcome> {
   let header: ReturnType<typeof decodeProtectedHeader>;
@@ -38,26 +38,10 @@ export async function verifyDerivedJwt(ctx: ProjectContext, token: string, now: 
   }
   const issuerOk = ctx.issuers.some((i) => i.value === claims.iss && (i.expiresAt === null || now < i.expiresAt));
   if (!issuerOk) return invalid('The token issuer is not accepted by this project.');
-  const key: KeyRecord = {
-    keyId: String(claims.sub),
-    kind: 'issued',
-    name: '',
-    actorId: typeof claims.act === 'string' && claims.act ? claims.act : null,
+  const key = derivedKey(claims, {
     scopes: Array.isArray(claims.scp) ? claims.scp.map(String) : [],
-    metadata: claims.meta && typeof claims.meta === 'object' ? (claims.meta as Record<string, unknown>) : {},
-    status: 'active',
-    visibility: claims.vis === 'public' ? 'public' : 'secret',
-    tokenPrefix: null,
-    lookupHash: null,
-    createdAt: Number(claims.iat) * 1000,
-    updatedAt: Number(claims.iat) * 1000,
     expiresAt: Number(claims.exp) * 1000,
-    lastUsedAt: null,
-    rateLimit: null,
     allowedCidrs: Array.isArray(claims.acl) ? claims.acl.map(String) : [],
-    revocationReason: null,
-    revocationDescription: null,
-    requestId: null,
-  };
+  });
   return { valid: true, type: 'derived_jwt', key };
 }

@@ -1,6 +1,6 @@
 import { decodeClaimsCaveat, decodeMacaroonBody, type MacaroonV2, signatureMatches } from '../../../packages/sdk/src/macaroon/index.js';
 import { hmacKeysAt, type ProjectContext } from '../../projects/project-context.js';
-import type { KeyRecord } from '../../store/records.js';
+import { derivedKey } from '../derived-key.js';
 import { fail, MESSAGES, type VerifyOutcome } from '../../verify/verify-result.js';
 import { intersectCidrLists } from './cidr-intersection.js';
 import { equalitiesHold, readHolderCaveats } from './holder-caveats.js';
@@ -60,27 +60,11 @@ export function verifyDerivedMacaroon(ctx: ProjectContext, credential: string, n
   const lists = acl.length ? [acl, ...caveats.cidrSets] : caveats.cidrSets;
   const allowedCidrs = lists.length ? intersectCidrLists(lists) : [];
   if (allowedCidrs === null) return invalid('The token carries an unreadable IP range.');
-  const key: KeyRecord = {
-    keyId: sub,
-    kind: 'issued',
-    name: '',
-    actorId: isStr(claims.act) && claims.act ? claims.act : null,
+  const key = derivedKey(claims, {
     scopes: sealedScopes.filter((s) => caveats.scopeSets.every((set) => set.includes(s))),
-    metadata: claims.meta && typeof claims.meta === 'object' && !Array.isArray(claims.meta) ? (claims.meta as Record<string, unknown>) : {},
-    status: 'active',
-    visibility: claims.vis === 'public' ? 'public' : 'secret',
-    tokenPrefix: null,
-    lookupHash: null,
-    createdAt: iat * 1000,
-    updatedAt: iat * 1000,
     expiresAt: Math.min(exp * 1000, caveats.expiresBefore),
-    lastUsedAt: null,
-    rateLimit: null,
     allowedCidrs,
-    revocationReason: null,
-    revocationDescription: null,
-    requestId: null,
-  };
+  });
   // Security: the CIDR caveats contradict each other (or the sealed acl), so no address can pass.
   if (lists.length && allowedCidrs.length === 0) return fail(TYPE, 'VERIFICATION_ERROR_IP_NOT_ALLOWED', MESSAGES.ipNotAllowed, key);
   return { valid: true, type: TYPE, key };
