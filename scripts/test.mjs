@@ -3,13 +3,21 @@
 // line "N passed, N failed". `--fast` runs the seconds-long subset (unit + API on SQLite).
 // The API suites run once per database backend (KEYSMITH_TEST_DB). Under CI=true an unreachable
 // PostgreSQL or MariaDB fails the run; locally it is skipped with a clear message.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
 
 const fast = process.argv.includes('--fast');
+// A hang must fail the run, never stall it. Each test file runs in its own `node --test` process group:
+// every test gets TEST_TIMEOUT_MS; the file's process exits once its tests are done even if a handle
+// stays open (--test-force-exit); a file still running after FILE_TIMEOUT_MS is killed with everything
+// it started and counted as a failure, by name; and no file starts once the run has used RUN_BUDGET_MS.
+// The whole suite normally takes ~5 minutes.
+const TEST_TIMEOUT_MS = 240_000;
+const FILE_TIMEOUT_MS = Number(process.env.KEYSMITH_TEST_FILE_TIMEOUT_MS) || 10 * 60_000;
+const RUN_BUDGET_MS = 70 * 60_000;
+const startedAt = Date.now();
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const ci = process.env.CI === 'true';
 
@@ -73,8 +81,21 @@ if (!fast && !only) {
     }
   }
 }
-const tmp = mkdtempSync(join(tmpdir(), 'keysmith-tap-'));
-for (const [i, phase] of phases.entries()) {
+/** Children running now, killed with their groups on Ctrl-C (which reaches only our own group). */
+const running = new Set();
+const killGroup = (child) => {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {}
+};
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    for (const child of running) killGroup(child);
+    process.exit(130);
+  });
+
+const failedFiles = [];
+for (const phase of phases) {
   if (only && !phase.name.startsWith(only)) continue;
   if (!phase.files.length) continue;
   const missing = [];
@@ -89,32 +110,83 @@ for (const [i, phase] of phases.entries()) {
     continue;
   }
   console.log(`\n=== ${phase.name}: ${phase.files.length} file(s) ===`);
-  const tap = join(tmp, `phase-${i}.tap`);
-  const res = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--test',
-      `--test-concurrency=${phase.concurrency ?? 2}`,
-      '--test-reporter=spec',
-      '--test-reporter-destination=stdout',
-      '--test-reporter=tap',
-      `--test-reporter-destination=${tap}`,
-      ...phase.files,
-    ],
-    { stdio: 'inherit', env: { ...process.env, ...phase.env } },
-  );
-  const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
-  const count = (k) => Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-  totals.pass += count('pass');
-  totals.fail += count('fail') + count('cancelled');
-  totals.skip += count('skipped') + count('todo');
-  if (res.status !== 0) {
-    failedPhases.push(phase.name);
-    if (count('fail') + count('cancelled') === 0) totals.fail += 1; // crashed without reporting
-  }
+  const queue = [...phase.files];
+  let phaseFailed = false;
+  const worker = async () => {
+    for (let file = queue.shift(); file; file = queue.shift()) {
+      const r = await runFile(file, { ...process.env, ...phase.env });
+      totals.pass += r.pass;
+      totals.fail += r.fail;
+      totals.skip += r.skip;
+      if (r.fail) {
+        phaseFailed = true;
+        failedFiles.push(`${file}${phase.env?.KEYSMITH_TEST_DB ? ` (${phase.env.KEYSMITH_TEST_DB})` : ''}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: phase.concurrency ?? 2 }, worker));
+  if (phaseFailed) failedPhases.push(phase.name);
 }
+
+/**
+ * Runs one test file in its own `node --test` process group, its output collected and printed in one
+ * piece when it ends (two files run side by side), and returns its counts from the spec reporter's
+ * summary. A file that outlives its time is killed with its whole group (servers and browsers it started).
+ */
+function runFile(file, env) {
+  const left = RUN_BUDGET_MS - (Date.now() - startedAt);
+  if (left <= 0) {
+    console.log(`\nFAIL ${file}: not started, the run has used its ${RUN_BUDGET_MS / 60_000} minutes`);
+    return Promise.resolve({ pass: 0, fail: 1, skip: 0 });
+  }
+  const budget = Math.min(FILE_TIMEOUT_MS, left);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-force-exit', `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-reporter=spec', file],
+      { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true },
+    );
+    running.add(child);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child);
+    }, budget);
+    child.once('exit', (status, signal) => {
+      clearTimeout(timer);
+      running.delete(child);
+      killGroup(child); // whatever the file left behind goes too
+      // Output still in the pipes arrives before 'close'; a grandchild holding them open is not waited for.
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        child.stdout.destroy();
+        child.stderr.destroy();
+        const last = (k) => Number([...out.matchAll(new RegExp(`^\\S* ?${k} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
+        const counts = { pass: last('pass'), fail: last('fail') + last('cancelled'), skip: last('skipped') + last('todo') };
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        let note = '';
+        if (timedOut) note = `FAIL ${file}: still running after ${Math.round(budget / 1000)} s, killed\n`;
+        else if (status !== 0 && counts.fail === 0) note = `FAIL ${file}: exited with ${status ?? signal} without reporting a failure\n`;
+        if (note) counts.fail += 1;
+        process.stdout.write(`\n── ${file} (${seconds} s)\n${out}${out.endsWith('\n') ? '' : '\n'}${note}`);
+        resolve(counts);
+      };
+      const grace = setTimeout(finish, 2000);
+      child.once('close', () => {
+        clearTimeout(grace);
+        finish();
+      });
+    });
+  });
+}
+
+if (failedFiles.length) console.error(`\nfailed files:\n  ${failedFiles.join('\n  ')}`);
 if (failedPhases.length) console.error(`\nfailed phases: ${failedPhases.join(', ')}`);
 console.log(`\n${totals.pass} passed, ${totals.fail} failed, ${totals.skip} skipped`);
 process.exit(totals.fail > 0 || failedPhases.length ? 1 : 0);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
 import type { KeysmithApp } from '../../src/app.js';
 import { type Backend, backendReachable } from '../helpers/databases.js';
+import { tcpProxy } from '../helpers/tcp-proxy.js';
 import { createTestApp, TEST_OPERATOR_TOKEN } from '../helpers/test-app.js';
 import { callNode, type TwoApps, twoAppsOnOneDatabase, uniqueRedisPrefix } from '../helpers/two-apps.js';
 
@@ -42,61 +42,11 @@ const issue = async (node: KeysmithApp) => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * A TCP proxy to Redis that the test can cut: `down()` drops every proxied connection and refuses new
- * ones (a network outage seen by one node only), `up()` lets connections through again. `pause()` is a
- * silent partition: connections stay open but no byte gets through until `resume()` (held, as TCP
- * would retransmit them) — nothing tells the node its subscription has gone quiet.
- */
-async function redisProxy(): Promise<{ url: string; down(): void; up(): void; pause(): void; resume(): void; close(): Promise<void> }> {
+/** A TCP proxy to Redis that the test can cut (test/helpers/tcp-proxy.ts): an outage or a silent partition seen by one node only. */
+async function redisProxy() {
   const target = new URL(REDIS_URL);
-  const sockets = new Set<Socket>();
-  let open = true;
-  let paused = false;
-  const held: (() => void)[] = [];
-  const forward = (from: Socket, to: Socket) =>
-    from.on('data', (chunk: Buffer) => {
-      if (paused) held.push(() => to.write(chunk));
-      else to.write(chunk);
-    });
-  const server = createServer((client) => {
-    if (!open) return void client.destroy();
-    const upstream = connect(Number(target.port || 6379), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => {
-        sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    forward(client, upstream);
-    forward(upstream, client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    down() {
-      open = false;
-      for (const s of sockets) s.destroy();
-    },
-    up() {
-      open = true;
-    },
-    pause() {
-      paused = true;
-    },
-    resume() {
-      paused = false;
-      for (const send of held.splice(0)) send();
-    },
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise((r) => server.close(() => r()));
-    },
-  };
+  const proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
+  return Object.assign(proxy, { url: `redis://127.0.0.1:${proxy.port}` });
 }
 
 // The API phases run once per backend: each runs its own variant (both when KEYSMITH_TEST_DB is unset).

@@ -52,6 +52,16 @@ describe('verify outcomes × cache hit and miss × issued and imported', () => {
     return { code: (b.is_valid ? 'VALID' : b.error_code) as string, cache: r.headers['ory-talos-cache'] as string };
   };
 
+  /** Key messages this node has received over the invalidation bus (PostgreSQL's NOTIFY here; SQLite's bus is in-process and synchronous). */
+  const keyMessagesReceived = async (): Promise<number> => {
+    const m = await t.app.metrics.inject({ method: 'GET', url: '/metrics' });
+    return Number(/keysmith_cache_invalidation_lag_seconds_count\{kind="key"\} (\d+)/.exec(m.body)?.[1] ?? 0);
+  };
+  const waitForKeyMessage = async (before: number): Promise<void> => {
+    if (selectedBackend() !== 'postgres') return; // nothing comes back later: in-process (SQLite), or no bus (MySQL without Redis)
+    for (let i = 0; i < 200 && (await keyMessagesReceived()) === before; i++) await new Promise((r) => setTimeout(r, 5));
+  };
+
   interface Case {
     name: string;
     /** Sets the key up and returns the credential to verify. */
@@ -68,8 +78,12 @@ describe('verify outcomes × cache hit and miss × issued and imported', () => {
       make: async (k) => {
         const key = await create(k);
         assert.equal((await verify(key.credential)).code, 'VALID'); // cached while valid…
+        const seen = await keyMessagesReceived();
         const r = await t.call('POST', `/v2alpha1/admin/apiKeys/${key.id}:revoke`, { reason: 'REVOCATION_REASON_KEY_COMPROMISE' });
         assert.equal(r.statusCode, 204, r.body); // …and invalidated by the revoke
+        // The revoke's own bus message comes back to this node a moment later and invalidates once more:
+        // wait for it, or it could land between the MISS and the HIT below (PostgreSQL's NOTIFY).
+        await waitForKeyMessage(seen);
         return key.credential;
       },
       code: 'VERIFICATION_ERROR_REVOKED',

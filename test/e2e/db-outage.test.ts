@@ -1,111 +1,112 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { after, before, describe, it } from 'node:test';
+import { type Backend, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
+import { type TcpProxy, tcpProxy } from '../helpers/tcp-proxy.js';
 
 /**
- * Stops and restarts the local PostgreSQL server under load. The server must answer 503 with
- * Retry-After while the database is gone (never 500, never crash), recover by itself, and lose no
- * acknowledged write. Runs in the e2e phase, alone (it takes PostgreSQL away from everyone).
+ * Takes the database away from a running server under load, then gives it back, on PostgreSQL and on
+ * MariaDB. The server must answer 503 with Retry-After while the database is gone (never 500, never
+ * crash), recover by itself, and lose no acknowledged write. The server reaches the database through a
+ * TCP proxy the test cuts: every open connection is dropped and new ones are refused, as when the
+ * database stops or the network fails — without stopping the machine's database, which other suites
+ * (and other runs) share.
  */
 const TOKEN = 'ks_pat_outage_test_token_0123456789abcdefghijklmnop';
-const pgVersion = (() => {
-  try {
-    return readdirSync('/etc/postgresql')[0];
-  } catch {
-    return undefined;
-  }
-})();
-const pgctl = (action: 'start' | 'stop') =>
-  execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', pgVersion as string, 'main', action, ...(action === 'stop' ? ['-m', 'fast'] : [])], {
-    stdio: 'ignore',
-    timeout: 60_000,
-  });
+const DEFAULT_PORT: Record<Backend, number> = { sqlite: 0, postgres: 5432, mysql: 3306 };
 
-let db: TestDatabase;
-let server: ServerProcess;
-let dir: string;
+for (const backend of ['postgres', 'mysql'] as const) {
+  describe(`${backend === 'postgres' ? 'PostgreSQL' : 'MariaDB'} outage`, () => {
+    let proxy: TcpProxy;
+    let db: TestDatabase;
+    let server: ServerProcess;
+    let dir: string;
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'keysmith-outage-'));
-  db = await createTestDatabase('postgres', dir);
-  server = await startServerProcess({
-    KEYSMITH_DATA_DIR: dir,
-    KEYSMITH_DB_DSN: `${db.dsn}?connect_timeout=2&statement_timeout=3000`,
-    KEYSMITH_DB_AUTO_MIGRATE: 'true',
-    KEYSMITH_SECRETS_MASTER_KEY: 'ab'.repeat(32),
-    KEYSMITH_ADMIN_TOKEN: TOKEN,
-    KEYSMITH_LOG_LEVEL: 'warn',
-  });
-});
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'keysmith-outage-'));
+      db = await createTestDatabase(backend, dir);
+      const direct = new URL(db.dsn);
+      proxy = await tcpProxy(direct.hostname, Number(direct.port || DEFAULT_PORT[backend]));
+      const proxied = new URL(db.dsn);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(proxy.port);
+      proxied.searchParams.set('connect_timeout', '2');
+      if (backend === 'postgres') proxied.searchParams.set('statement_timeout', '3000');
+      server = await startServerProcess({
+        KEYSMITH_DATA_DIR: dir,
+        KEYSMITH_DB_DSN: proxied.toString(),
+        KEYSMITH_DB_AUTO_MIGRATE: 'true',
+        KEYSMITH_SECRETS_MASTER_KEY: 'ab'.repeat(32),
+        KEYSMITH_ADMIN_TOKEN: TOKEN,
+        KEYSMITH_LOG_LEVEL: 'warn',
+      });
+    });
 
-after(async () => {
-  try {
-    pgctl('start');
-  } catch {
-    /* already running */
-  }
-  await server?.stop();
-  await db?.drop().catch(() => {});
-  rmSync(dir, { recursive: true, force: true });
-});
+    after(async () => {
+      await server?.stop();
+      await proxy?.close();
+      await db?.drop().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-test('PostgreSQL stop/restart under load: 503 + Retry-After meanwhile, no 500, no lost acknowledged write', {
-  skip: pgVersion ? false : 'no local PostgreSQL cluster',
-}, async () => {
-  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-  const acknowledged: string[] = [];
-  const statuses = new Map<number, number>();
-  let missingRetryAfter = 0;
-  let stop = false;
+    it('gone and back under load: 503 + Retry-After meanwhile, no 500, no lost acknowledged write', async () => {
+      const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+      const acknowledged: string[] = [];
+      const statuses = new Map<number, number>();
+      let missingRetryAfter = 0;
+      let firstServerError: unknown;
+      let stop = false;
 
-  const worker = async () => {
-    while (!stop) {
-      const started = Date.now();
-      let res: Response;
-      try {
-        res = await fetch(`${server.url}/v2alpha1/admin/issuedApiKeys`, { method: 'POST', headers, body: '{"name":"load"}' });
-      } catch {
-        statuses.set(-1, (statuses.get(-1) ?? 0) + 1); // connection-level failure: the server died
-        continue;
+      const worker = async () => {
+        while (!stop) {
+          const started = Date.now();
+          let res: Response;
+          try {
+            res = await fetch(`${server.url}/v2alpha1/admin/issuedApiKeys`, { method: 'POST', headers, body: '{"name":"load"}' });
+          } catch {
+            statuses.set(-1, (statuses.get(-1) ?? 0) + 1); // connection-level failure: the server died
+            await new Promise((r) => setTimeout(r, 20));
+            continue;
+          }
+          const body = (await res.json()) as { issued_api_key: { key_id: string } };
+          if (res.status === 500) firstServerError ??= body;
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          if (res.status === 201) acknowledged.push(body.issued_api_key.key_id);
+          if (res.status === 503 && !res.headers.get('retry-after')) missingRetryAfter++;
+          if (res.status >= 500 && Date.now() - started < 5) await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+
+      const workers = Array.from({ length: 4 }, worker);
+      await new Promise((r) => setTimeout(r, 1500));
+      const beforeOutage = acknowledged.length;
+      proxy.down();
+      await new Promise((r) => setTimeout(r, 2000));
+      const during = statuses.get(503) ?? 0;
+      proxy.up();
+      // Recovery: wait (bounded) until writes succeed again.
+      const deadline = Date.now() + 30_000;
+      const countAtRestart = acknowledged.length;
+      while (acknowledged.length < countAtRestart + 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      stop = true;
+      await Promise.all(workers);
+
+      assert.ok(beforeOutage > 0, 'writes succeeded before the outage');
+      assert.ok(during > 0, `the outage produced 503s (statuses: ${JSON.stringify([...statuses])}; server stderr: ${server.stderr().slice(-3000)})`);
+      assert.equal(statuses.get(500) ?? 0, 0, `no 500 (first: ${JSON.stringify(firstServerError)})`);
+      assert.equal(statuses.get(-1) ?? 0, 0, 'the server never dropped a connection');
+      assert.equal(missingRetryAfter, 0, 'every 503 carries Retry-After');
+      assert.ok(acknowledged.length >= countAtRestart + 20, 'writes recovered by themselves');
+      assert.equal(server.child.exitCode, null, 'the server is still running');
+
+      // No acknowledged write is lost.
+      for (const id of acknowledged) {
+        const r = await fetch(`${server.url}/v2alpha1/admin/issuedApiKeys/${id}`, { headers });
+        assert.equal(r.status, 200, `acknowledged key ${id} is readable`);
       }
-      const body = (await res.json()) as { issued_api_key: { key_id: string } };
-      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      if (res.status === 201) acknowledged.push(body.issued_api_key.key_id);
-      if (res.status === 503 && !res.headers.get('retry-after')) missingRetryAfter++;
-      if (res.status >= 500 && Date.now() - started < 5) await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-
-  const workers = Array.from({ length: 4 }, worker);
-  await new Promise((r) => setTimeout(r, 1500));
-  const beforeOutage = acknowledged.length;
-  pgctl('stop');
-  await new Promise((r) => setTimeout(r, 2000));
-  const during = statuses.get(503) ?? 0;
-  pgctl('start');
-  // Recovery: wait (bounded) until writes succeed again.
-  const deadline = Date.now() + 30_000;
-  const countAtRestart = acknowledged.length;
-  while (acknowledged.length < countAtRestart + 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  stop = true;
-  await Promise.all(workers);
-
-  assert.ok(beforeOutage > 0, 'writes succeeded before the outage');
-  assert.ok(during > 0, `the outage produced 503s (statuses: ${JSON.stringify([...statuses])})`);
-  assert.equal(statuses.get(500) ?? 0, 0, 'no 500');
-  assert.equal(statuses.get(-1) ?? 0, 0, 'the server never dropped a connection');
-  assert.equal(missingRetryAfter, 0, 'every 503 carries Retry-After');
-  assert.ok(acknowledged.length >= countAtRestart + 20, 'writes recovered by themselves');
-  assert.equal(server.child.exitCode, null, 'the server is still running');
-
-  // No acknowledged write is lost.
-  for (const id of acknowledged) {
-    const r = await fetch(`${server.url}/v2alpha1/admin/issuedApiKeys/${id}`, { headers });
-    assert.equal(r.status, 200, `acknowledged key ${id} is readable`);
-  }
-});
+    });
+  });
+}

@@ -63,7 +63,7 @@ function mysqlPoolStats(pool: object): PoolStats | null {
 }
 
 function translate(error: unknown): unknown {
-  const e = error as { errno?: number; code?: string; message?: string };
+  const e = error as { errno?: number; code?: string; message?: string; fatal?: boolean };
   if (!e || typeof e !== 'object') return error;
   if (e.errno === 1062) {
     // "Duplicate entry '<value>' for key '<index>'" (MySQL 8 writes '<table>.<index>'). Match on the index
@@ -81,7 +81,10 @@ function translate(error: unknown): unknown {
     e.errno === 2002 ||
     e.errno === 2003 ||
     e.errno === 2006 ||
-    e.errno === 2013
+    e.errno === 2013 ||
+    // mysql2's error for a command on a connection already lost (a rollback after the failed query of
+    // a transaction): no code, only `fatal`.
+    (e.fatal === true && e.code === undefined && /closed state/.test(e.message ?? ''))
   )
     return new StoreUnavailable(error);
   return error;

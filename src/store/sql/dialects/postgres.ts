@@ -24,8 +24,12 @@ export function openPostgres(dsn: string): SqlDialect {
     connectionTimeoutMillis: num('connect_timeout', 5) * 1000,
     statement_timeout: num('statement_timeout', 5000),
   });
-  // An idle client losing its connection (server restart) must not crash the process.
+  // A client losing its connection (server restart, network cut) must not crash the process. The pool
+  // listens on idle clients only; a checked-out client (mid-transaction, or between a query and its
+  // release) would emit 'error' with no listener — an uncaught exception. The failed query rejects and
+  // is answered 503; the pool discards the broken client on release.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const names = new Map<string, string>();
 
