@@ -31,9 +31,9 @@ export function lineItem(rawKey: string, n: number): ImportKeyRequest {
   };
 }
 
-/** A batchCreate item exactly as `keysmith keys import` sends that line (request_id derived from the key). */
+/** A batchCreate item exactly as `keysmith keys import` sends line `n` of a file (request_id derived from the line and key). */
 export function batchItem(rawKey: string, n: number): ImportKeyRequest {
-  return { ...lineItem(rawKey, n), request_id: deriveRequestId(rawKey) };
+  return { ...lineItem(rawKey, n), request_id: deriveRequestId(rawKey, n) };
 }
 
 /**

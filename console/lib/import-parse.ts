@@ -47,7 +47,7 @@ export function parsePasted(text: string): SourceEntry[] {
   const items = Array.isArray(value) ? value : typeof value === 'object' && value !== null && Array.isArray((value as { requests?: unknown }).requests) ? (value as { requests: unknown[] }).requests : [value];
   return items.map((v, i) => {
     try {
-      return { line: i + 1, item: toImportItem(v) };
+      return { line: i + 1, item: toImportItem(v, i + 1) };
     } catch (e) {
       if (e instanceof LineError) return { line: i + 1, error_code: e.code, error_message: e.message };
       throw e;

@@ -31,13 +31,21 @@ const FIELDS = new Set([
 const MAX_REQUEST_ID = 36;
 const REQUEST_ID_DOMAIN = 'keysmith/import-request-id/v1|';
 
+const LINE_DIGITS = 7; // base 36: lines up to 78 billion before the prefix wraps (the hash still tells keys apart)
+const LINE_WRAP = 36 ** LINE_DIGITS;
+
 /**
- * `imp-` + 32 hex chars of SHA-256 over a domain tag and the key (or its digest as written): the
- * same line always gets the same id, so a re-run is answered `replayed` instead of importing twice.
- * 36 chars, the request_id maximum (SPEC §2).
+ * `imp-<line>-<hash>`: the line number in 7 base-36 digits, then 24 hex chars (96 bits) of SHA-256 over a
+ * domain tag and the key (or its digest as written) — 36 chars, the request_id maximum (SPEC §2). The
+ * same line of the same file always gets the same id, so a re-run is answered `replayed` instead of
+ * importing twice; a key moved to another line is answered "already exists", which counts the same.
+ * The line number comes first so that a run's ids ascend: the database appends them at the right edge
+ * of its request-id index instead of scattering a million random inserts across it (on SQLite a random
+ * index costs a dirtied page per key; docs/performance.md).
  */
-export function deriveRequestId(keyOrDigest: string): string {
-  return `imp-${sha256Hex(REQUEST_ID_DOMAIN + keyOrDigest).slice(0, 32)}`;
+export function deriveRequestId(keyOrDigest: string, line: number): string {
+  const at = (Math.max(0, Math.trunc(line)) % LINE_WRAP).toString(36).padStart(LINE_DIGITS, '0');
+  return `imp-${at}-${sha256Hex(REQUEST_ID_DOMAIN + keyOrDigest).slice(0, 24)}`;
 }
 
 // One-shot `crypto.hash` (Node ≥ 20.12) is ~2x faster than createHash on short inputs: this runs once
@@ -45,8 +53,8 @@ export function deriveRequestId(keyOrDigest: string): string {
 const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
 const sha256Hex = oneShot ? (s: string): string => oneShot('sha256', s, 'hex') : (s: string): string => crypto.createHash('sha256').update(s).digest('hex');
 
-/** Validates a parsed JSON Lines object (or a CSV row turned into one) and fills in request_id. */
-export function toImportItem(value: unknown): ImportKeyRequest {
+/** Validates a parsed JSON Lines object (or a CSV row turned into one) from `line` and fills in request_id. */
+export function toImportItem(value: unknown, line: number): ImportKeyRequest {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new LineError('INVALID_ITEM', 'the line is not a JSON object');
   }
@@ -93,7 +101,7 @@ export function toImportItem(value: unknown): ImportKeyRequest {
   if (requestId !== undefined && requestId.length > MAX_REQUEST_ID) {
     throw new LineError('INVALID_ITEM', `request_id is longer than ${MAX_REQUEST_ID} characters`);
   }
-  item.request_id = requestId ?? deriveRequestId((rawKey ?? sha256) as string);
+  item.request_id = requestId ?? deriveRequestId((rawKey ?? sha256) as string, line);
   return item;
 }
 

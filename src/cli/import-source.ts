@@ -44,7 +44,7 @@ class JsonlDecoder implements RecordDecoder {
       const at = /at position (\d+)/.exec((err as Error).message)?.[1];
       return [bad(line.no, 'INVALID_JSON', at ? `not valid JSON (at position ${at})` : 'not valid JSON')];
     }
-    const entry = toEntry(line.no, () => toImportItem(value));
+    const entry = toEntry(line.no, () => toImportItem(value, line.no));
     // Re-serialising parsed JSON hardly ever grows it (whitespace and escapes only shrink; only a
     // number in exponent form can expand), so the line's size plus the request_id we may add
     // stands in for a second JSON.stringify. A rare overshoot is a 413, and the batch is halved.
@@ -105,7 +105,7 @@ class CsvDecoder implements RecordDecoder {
           // An empty cell means "not given", as an absent JSON field does.
           if (cell.trim() !== '') CSV_COLUMNS[columns[i]](cell, obj);
         });
-        return toImportItem(obj);
+        return toImportItem(obj, record.line);
       }),
     ];
   }

@@ -90,18 +90,23 @@ describe('CsvParser', () => {
 });
 
 describe('toImportItem', () => {
-  it('fills a deterministic request id from the key or its digest', () => {
-    const expect = (s: string) => `imp-${createHash('sha256').update(`keysmith/import-request-id/v1|${s}`).digest('hex').slice(0, 32)}`;
-    assert.equal(deriveRequestId('abc'), expect('abc'));
-    assert.equal(deriveRequestId('abc').length, 36);
-    assert.equal(toImportItem({ raw_key: 'abc', name: 'n', actor_id: 'a' }).request_id, expect('abc'));
+  it('fills a deterministic request id from the line number and the key or its digest; ids ascend with the line', () => {
+    const hash = (s: string) => createHash('sha256').update(`keysmith/import-request-id/v1|${s}`).digest('hex').slice(0, 24);
+    const expect = (s: string, line: string) => `imp-${line}-${hash(s)}`;
+    assert.equal(deriveRequestId('abc', 1), expect('abc', '0000001'));
+    assert.equal(deriveRequestId('abc', 1_000_000), expect('abc', '000lfls'));
+    for (const line of [1, 35, 36, 999_999, 36 ** 7 - 1, 36 ** 7, 1e12]) assert.equal(deriveRequestId('abc', line).length, 36, String(line));
+    const ids = Array.from({ length: 2000 }, (_, i) => deriveRequestId(`key-${i}`, i + 1));
+    assert.deepEqual([...ids].sort(), ids, 'sorted by line');
+    assert.notEqual(deriveRequestId('abc', 7), deriveRequestId('abd', 7));
+    assert.equal(toImportItem({ raw_key: 'abc', name: 'n', actor_id: 'a' }, 12).request_id, expect('abc', '000000c'));
     const digest = createHash('sha256').update('abc').digest('base64');
-    assert.deepEqual(toImportItem({ sha256: digest, name: 'n', actor_id: 'a', visibility: 'public', ttl: null }), {
+    assert.deepEqual(toImportItem({ sha256: digest, name: 'n', actor_id: 'a', visibility: 'public', ttl: null }, 1), {
       sha256: digest,
       name: 'n',
       actor_id: 'a',
       visibility: 'KEY_VISIBILITY_PUBLIC',
-      request_id: expect(digest),
+      request_id: expect(digest, '0000001'),
     });
   });
 
@@ -121,7 +126,7 @@ describe('toImportItem', () => {
     ];
     for (const [value, message] of cases) {
       assert.throws(
-        () => toImportItem(value),
+        () => toImportItem(value, 1),
         (err: unknown) => err instanceof LineError && message.test(err.message) && !err.message.includes('SECRET'),
         JSON.stringify(value),
       );

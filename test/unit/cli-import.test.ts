@@ -258,7 +258,7 @@ describe('keys import: JSON Lines, 10,000 lines with 1 % bad', () => {
     assert.match(r.out, /^2 new, 0 already imported, 0 failed in \d+\.\ds \([\d,]+ keys\/s\)\n$/);
     assert.equal(readFileSync(join(dir, 'clean-report.jsonl'), 'utf8'), '');
     assert.equal(fake.received[1].request_id, 'mine-2');
-    assert.equal(fake.received[0].request_id, `imp-${sha256Hex('keysmith/import-request-id/v1|k-1').slice(0, 32)}`);
+    assert.equal(fake.received[0].request_id, `imp-0000001-${sha256Hex('keysmith/import-request-id/v1|k-1').slice(0, 24)}`);
   });
 });
 
@@ -290,7 +290,7 @@ describe('keys import: CSV', () => {
       scopes: ['read', 'write', 'admin'],
       metadata: { team: 'a,b' },
       ttl: '30d',
-      request_id: `imp-${sha256Hex('keysmith/import-request-id/v1|k1').slice(0, 32)}`,
+      request_id: `imp-0000002-${sha256Hex('keysmith/import-request-id/v1|k1').slice(0, 24)}`,
     });
     assert.equal(byKey.get('k3')?.name, 'multi\nline name');
     assert.equal(byKey.get('k3')?.request_id, 'rid-3');

@@ -1,10 +1,14 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 import { StoreTimeout, StoreUnavailable, UniqueViolation } from '../../store-errors.js';
 import type { Database } from '../tables.js';
 import type { SqlDialect } from './dialect.js';
+import { backgroundCheckpoints, type Checkpointer } from './sqlite-checkpointer.js';
+
+const requireCjs = createRequire(import.meta.url);
 
 /** Whole mebibytes from a DSN query parameter, within [0, max]; the default when absent or invalid. */
 function mib(params: URLSearchParams, name: string, fallback: number, max: number): number {
@@ -13,9 +17,11 @@ function mib(params: URLSearchParams, name: string, fallback: number, max: numbe
 }
 
 /**
- * sqlite://<file>?cache_mb=64&mmap_mb=256 — page cache and memory-mapped reads, per connection. The
- * library defaults (a few MB of cache, no mmap) make every index page beyond them an OS read: a
- * large import slowed down as the database grew, and verify paid for pread calls under load.
+ * sqlite://<file>?cache_mb=64&mmap_mb=256&checkpoint=background — page cache and memory-mapped reads,
+ * per connection. The library defaults (a few MB of cache, no mmap) make every index page beyond them
+ * an OS read: a large import slowed down as the database grew, and verify paid for pread calls under
+ * load. `checkpoint=background` (the default for a file) checkpoints the WAL from a worker thread once
+ * writes are heavy (sqlite-checkpointer.ts); `checkpoint=inline` keeps SQLite's own behaviour always.
  */
 export function openSqlite(dsn: string): SqlDialect {
   const url = dsn.replace(/^sqlite3?:\/\//, '');
@@ -30,6 +36,8 @@ export function openSqlite(dsn: string): SqlDialect {
   raw.pragma('busy_timeout = 5000');
   raw.pragma(`cache_size = ${-1024 * mib(params, 'cache_mb', 64, 16384)}`);
   raw.pragma(`mmap_size = ${1024 * 1024 * mib(params, 'mmap_mb', 256, 1 << 20)}`);
+  const checkpointer: Checkpointer | null =
+    !memory && params.get('checkpoint') !== 'inline' ? backgroundCheckpoints(raw, path, requireCjs.resolve('better-sqlite3')) : null;
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   const statements = new Map<string, BetterSqlite3.Statement>();
 
@@ -62,6 +70,7 @@ export function openSqlite(dsn: string): SqlDialect {
     // One in-process connection, no pool: nothing worth a gauge.
     poolStats: () => null,
     async close() {
+      await checkpointer?.close();
       await db.destroy();
     },
   };
