@@ -57,7 +57,7 @@ describe('SQLite background checkpoints', () => {
       for (let i = 0; i < 50 && statSync(db.path).size < before + 6 * 1024 * 1024; i++) await sleep(100);
       assert.ok(statSync(db.path).size >= before + 6 * 1024 * 1024, 'the worker copied the new pages into the database file');
       // Written through the WAL and checkpointed by another connection: nothing lost.
-      assert.equal(db.raw.prepare('SELECT count(*) AS n FROM t').get().n, 18 * 256);
+      assert.equal((db.raw.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 18 * 256);
     } finally {
       const started = Date.now();
       await cp.close();
