@@ -13,7 +13,7 @@
  * See docs/benchmarks.md "Method" for what is measured and how.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -739,6 +739,27 @@ if (profileMode !== 'never') {
 // ---------------------------------------------------------------------------------------------
 // Report
 
+const outPath = resolve(REPO_ROOT, opt.out ?? 'docs/benchmarks.md'); // an absolute --out stays absolute
+
+/**
+ * The same bare node:http baseline in this run and in the run whose file this one replaces: on these
+ * shared machines the whole host can run several times slower from one day to the next, and every
+ * absolute figure (µs/op, req/s, keys/s) moves with it, while ratios to a baseline of the same run do not.
+ */
+function machineSpeed(): string | null {
+  const now = med(bareRow, (l) => l.reqPerSec);
+  if (!Number.isFinite(now) || !existsSync(outPath)) return null;
+  const previous = readFileSync(outPath, 'utf8');
+  const before = Number(/^\| bare node:http \(baseline\) \| ([\d,]+) \|/m.exec(previous)?.[1]?.replace(/,/g, ''));
+  if (!Number.isFinite(before) || before <= 0) return null;
+  const source = /^\| Source \| git (\w+)/m.exec(previous)?.[1] ?? '?';
+  const date = /^\| Date \| (\S+) \|/m.exec(previous)?.[1] ?? '?';
+  return (
+    `bare node:http baseline ${fmt(now, 0)} req/s in this run; ${fmt(before, 0)} req/s in the run this file replaced (git ${source}, ${date}): ` +
+    `this host ran at ${fmt(now / before)}× that speed. Absolute figures of the two runs compare only in that proportion; ratios to a baseline of the same run do not depend on it`
+  );
+}
+
 const md: string[] = [];
 const out = (s = '') => md.push(s);
 const mark = (p: boolean | null) => (p === null ? '— (not run)' : p ? '**pass**' : '**MISS**');
@@ -766,6 +787,8 @@ out(
 out(`| Backends | ${backendVersions.join('; ')}${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''} |`);
 out(`| Server logging | Keysmith at \`info\` (one access-log line per request, the default), written to /dev/null |`);
 out(`| /proc clock | CLK_TCK = ${CLK_TCK} (server CPU resolution ${fmt(1e6 / CLK_TCK, 0)} µs per tick, summed over the run) |`);
+const speed = machineSpeed();
+if (speed) out(`| Machine speed | ${speed} |`);
 out();
 
 if (failures.length) {
@@ -1118,7 +1141,6 @@ out('  seen by the other node within 1 s over 100 trials; ≤ 1 GB RSS with 1,00
 out('  SDK JWT verification ≥ 10,000/s per core; macaroon with 5 caveats ≤ 20 µs). A suite whose set-up fails is listed under "Not measured".');
 out();
 
-const outPath = resolve(REPO_ROOT, opt.out ?? 'docs/benchmarks.md'); // an absolute --out stays absolute
 writeFileSync(outPath, md.join('\n'));
 log(`\nwrote ${outPath.startsWith(`${REPO_ROOT}/`) ? relative(REPO_ROOT, outPath) : outPath}`);
 for (const t of targets) log(`  ${t.pass === null ? '  -  ' : t.pass ? 'pass ' : 'MISS '} ${t.name}: ${t.figure}`);
