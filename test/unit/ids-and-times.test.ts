@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { monotonicUuidV7, uuidV7 } from '../../src/shared/ids.js';
+import { rfc3339 } from '../../src/shared/time-format.js';
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('time-ordered ids', () => {
+  it('monotonicUuidV7: 5,000 ids in one millisecond (many refills of the random pool) are valid, strictly increasing and unrelated', () => {
+    const next = monotonicUuidV7();
+    const ids = Array.from({ length: 5000 }, () => next(1_795_000_000_000));
+    for (const id of ids) assert.match(id, UUID_V7);
+    for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1] < ids[i], `${ids[i - 1]} < ${ids[i]}`);
+    // The 62 random bits after the variant: no two alike (a reused pool slice would repeat them).
+    const tails = new Set(ids.map((id) => id.slice(19)));
+    assert.equal(tails.size, ids.length);
+  });
+
+  it('uuidV7 encodes the millisecond in the first 48 bits', () => {
+    const id = uuidV7(0x0123_4567_89ab, Buffer.alloc(10));
+    assert.equal(id, '01234567-89ab-7000-8000-000000000000');
+  });
+});
+
+describe('rfc3339', () => {
+  it('formats like toISOString, also when the same and different instants alternate; null and undefined stay undefined', () => {
+    const values = [0, 1_795_000_000_123, 1_795_000_000_123, 1, 1_795_000_000_123, 253_402_300_799_999, 0];
+    for (const ms of values) assert.equal(rfc3339(ms), new Date(ms).toISOString());
+    assert.equal(rfc3339(null), undefined);
+    assert.equal(rfc3339(undefined), undefined);
+  });
+});
