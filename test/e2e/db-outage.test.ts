@@ -52,7 +52,7 @@ for (const backend of ['postgres', 'mysql'] as const) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('gone and back under load: 503 + Retry-After meanwhile, no 500, no lost acknowledged write', async () => {
+    it('gone and back under load: writes and verifies 503 + Retry-After meanwhile, no 500, no lost acknowledged write', async () => {
       const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
       const acknowledged: string[] = [];
       const statuses = new Map<number, number>();
@@ -80,7 +80,27 @@ for (const backend of ['postgres', 'mysql'] as const) {
         }
       };
 
-      const workers = Array.from({ length: 4 }, worker);
+      // Verifications of a key issued before the outage, alongside (the verify cache is off: every call reads the store).
+      const issued = await fetch(`${server.url}/v2alpha1/admin/issuedApiKeys`, { method: 'POST', headers, body: '{"name":"verified"}' });
+      assert.equal(issued.status, 201);
+      const credential = ((await issued.json()) as { secret: string }).secret;
+      const verifyOutcomes = new Map<string, number>();
+      const verifier = async () => {
+        while (!stop) {
+          let outcome: string;
+          try {
+            const res = await fetch(`${server.url}/v2alpha1/admin/apiKeys:verify`, { method: 'POST', headers, body: JSON.stringify({ credential }) });
+            const body = (await res.json()) as { is_valid?: boolean; error_code?: string; error?: { status: string } };
+            outcome = `${res.status} ${res.status === 200 ? (body.is_valid ? 'valid' : body.error_code) : body.error?.status}${res.status === 503 && !res.headers.get('retry-after') ? ' (no Retry-After)' : ''}`;
+          } catch {
+            outcome = 'connection failure';
+          }
+          verifyOutcomes.set(outcome, (verifyOutcomes.get(outcome) ?? 0) + 1);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      };
+
+      const workers = [...Array.from({ length: 4 }, worker), verifier(), verifier()];
       await new Promise((r) => setTimeout(r, 1500));
       const beforeOutage = acknowledged.length;
       proxy.down();
@@ -101,6 +121,10 @@ for (const backend of ['postgres', 'mysql'] as const) {
       assert.equal(missingRetryAfter, 0, 'every 503 carries Retry-After');
       assert.ok(acknowledged.length >= countAtRestart + 20, 'writes recovered by themselves');
       assert.equal(server.child.exitCode, null, 'the server is still running');
+      // Verify while the store is unreachable: 503 UNAVAILABLE with Retry-After — never a 500, and never a
+      // verdict about the key (a false NOT_FOUND would make a gateway reject a good key as if it were bad).
+      const seen = JSON.stringify([...verifyOutcomes]);
+      assert.deepEqual([...verifyOutcomes.keys()].sort(), ['200 valid', '503 UNAVAILABLE'], seen);
 
       // No acknowledged write is lost.
       for (const id of acknowledged) {
