@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Backend, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { type TcpProxy, tcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -16,7 +16,6 @@ import { type TcpProxy, tcpProxy } from '../helpers/tcp-proxy.js';
  * (and other runs) share.
  */
 const TOKEN = 'ks_pat_outage_test_token_0123456789abcdefghijklmnop';
-const DEFAULT_PORT: Record<Backend, number> = { sqlite: 0, postgres: 5432, mysql: 3306 };
 
 for (const backend of ['postgres', 'mysql'] as const) {
   describe(`${backend === 'postgres' ? 'PostgreSQL' : 'MariaDB'} outage`, () => {
@@ -29,7 +28,7 @@ for (const backend of ['postgres', 'mysql'] as const) {
       dir = mkdtempSync(join(tmpdir(), 'keysmith-outage-'));
       db = await createTestDatabase(backend, dir);
       const direct = new URL(db.dsn);
-      proxy = await tcpProxy(direct.hostname, Number(direct.port || DEFAULT_PORT[backend]));
+      proxy = await tcpProxy(direct.hostname, Number(direct.port) || (backend === 'postgres' ? 5432 : 3306));
       const proxied = new URL(db.dsn);
       proxied.hostname = '127.0.0.1';
       proxied.port = String(proxy.port);

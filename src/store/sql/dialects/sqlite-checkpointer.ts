@@ -33,12 +33,8 @@ const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
 db.pragma('synchronous = NORMAL');
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-let busy = false;
 const timer = setInterval(() => {
-  if (busy) return;
-  busy = true;
   try { checkpoint.get(); } catch { /* SQLITE_BUSY: the next tick tries again */ }
-  busy = false;
 }, workerData.intervalMs);
 parentPort.on('message', (m) => {
   if (m !== 'close') return;
@@ -56,7 +52,7 @@ const BACKSTOP_CHECKPOINT_PAGES = 16_384;
 
 /** Watches `<path>-wal` and moves checkpoints to a worker once it grows past ENGAGE_WAL_BYTES. */
 export function backgroundCheckpoints(raw: BetterSqlite3.Database, path: string, driver: string): Checkpointer {
-  let worker: Checkpointer | null = null;
+  let worker: (() => Promise<void>) | null = null;
   let closed = false;
   const watch = setInterval(() => {
     void stat(`${path}-wal`).then(
@@ -79,31 +75,29 @@ export function backgroundCheckpoints(raw: BetterSqlite3.Database, path: string,
     async close() {
       closed = true;
       clearInterval(watch);
-      await worker?.close();
+      await worker?.();
     },
   };
 }
 
-export function startCheckpointer(path: string, driver: string, intervalMs = 100): Checkpointer {
+/** Starts the worker; returns its close (a last checkpoint, then the worker ends; at most ~2 s). */
+function startCheckpointer(path: string, driver: string, intervalMs = 100): () => Promise<void> {
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, intervalMs } });
   worker.unref(); // never what keeps the process alive
   // A worker that fails (file gone, driver missing) leaves the backstop checkpoint in charge.
   worker.on('error', () => {});
   let closing: Promise<void> | null = null;
-  return {
-    engaged: true,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          void worker.terminate().finally(resolve);
-        };
-        const timer = setTimeout(done, 2000);
-        worker.once('message', (m) => m === 'closed' && done());
-        worker.once('exit', done);
-        worker.postMessage('close');
-      });
-      return closing;
-    },
+  return () => {
+    closing ??= new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        void worker.terminate().finally(resolve);
+      };
+      const timer = setTimeout(done, 2000);
+      worker.once('message', (m) => m === 'closed' && done());
+      worker.once('exit', done);
+      worker.postMessage('close');
+    });
+    return closing;
   };
 }
