@@ -49,8 +49,8 @@ describe('SQLite background checkpoints', () => {
       assert.ok(statSync(`${db.path}-wal`).size > 8 * 1024 * 1024);
       for (let i = 0; i < 40 && !cp.engaged; i++) await sleep(100);
       assert.equal(cp.engaged, true, 'the worker took over');
-      assert.equal(db.raw.pragma('wal_autocheckpoint', { simple: true }), 16_384, 'the main connection keeps only a backstop');
-      // 6 MB more stays under the main connection's backstop (64 MB): only the worker can copy it into
+      assert.equal(db.raw.pragma('wal_autocheckpoint', { simple: true }), 65_536, 'the main connection keeps only a backstop (256 MB)');
+      // 6 MB more stays under the main connection's backstop (256 MB): only the worker can copy it into
       // the database file, which the file's size shows without asking SQLite (asking would checkpoint).
       const before = statSync(db.path).size;
       db.write(6);

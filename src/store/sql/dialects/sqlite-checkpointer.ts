@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  * `wal_checkpoint(PASSIVE)` every `intervalMs`; PASSIVE never blocks writers or readers, and the main
  * connection's commits never fsync (WAL + synchronous=NORMAL). The main connection keeps an automatic
  * checkpoint at a much higher threshold as a backstop, so the WAL stays bounded even if the worker
- * were to fall behind or die.
+ * were to fall behind or die — and restarts, under sustained writes (BACKSTOP_CHECKPOINT_PAGES).
  *
  * The worker starts only once the write load calls for it — the WAL file seen above ENGAGE_WAL_BYTES,
  * which SQLite's own 1000-page checkpoints keep it under unless single transactions are large or
@@ -47,8 +47,20 @@ parentPort.on('message', (m) => {
 
 const ENGAGE_WAL_BYTES = 8 * 1024 * 1024;
 const WATCH_MS = 500;
-/** WAL pages at which the main connection checkpoints by itself once the worker runs (SQLite's default is 1000). */
-const BACKSTOP_CHECKPOINT_PAGES = 16_384;
+/**
+ * WAL pages at which the main connection checkpoints by itself once the worker runs (SQLite's default
+ * is 1000): 256 MB. More than a bound for a dead worker — under a sustained import the backstop is
+ * what restarts the WAL. A PASSIVE checkpoint copies every frame up to the newest commit, but the WAL
+ * only starts over when a writer finds it fully copied, and back-to-back commits always leave a newer
+ * frame behind; so the WAL grows until the backstop, where the committing request copies what the
+ * worker has not yet copied and fsyncs twice (the checkpoint, then the restarted WAL's header). At
+ * 16,384 pages (64 MB) that happened 2–3 times a second during batch imports (strace: fsyncs from
+ * `walCheckpoint` on the main thread, ~7 % of its time); at 65,536 a quarter as often, and the third
+ * round of `npx tsx bench/run.ts batch-import --backends sqlite --rounds 3` went from 11,789–12,779 to
+ * 14,145–15,261 keys/s over four interleaved pairs. The WAL file is truncated back to 64 MB afterwards
+ * (`journal_size_limit`).
+ */
+const BACKSTOP_CHECKPOINT_PAGES = 65_536;
 
 /** Watches `<path>-wal` and moves checkpoints to a worker once it grows past ENGAGE_WAL_BYTES. */
 export function backgroundCheckpoints(raw: BetterSqlite3.Database, path: string, driver: string): Checkpointer {
