@@ -8,16 +8,6 @@ export interface IdSource {
   secret(bytes: number): Buffer;
 }
 
-export function uuidV7(nowMs: number, random: Buffer = randomBytes(10)): string {
-  const b = Buffer.alloc(16);
-  b.writeUIntBE(Math.floor(nowMs), 0, 6);
-  random.copy(b, 6, 0, 10);
-  b[6] = (b[6] & 0x0f) | 0x70;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 // The random part of time-ordered ids comes from a 4 KB pool refilled in one call, as node:crypto's own
 // randomUUID does: a batch import makes a thousand ids at once, and a randomBytes(10) call each cost more
 // than the rest of the id. Ids only — secrets always come straight from randomBytes.
@@ -34,6 +24,16 @@ function pooledRandom(n: number): Buffer {
   const out = Buffer.from(pool.subarray(poolOffset, poolOffset + n));
   poolOffset += n;
   return out;
+}
+
+export function uuidV7(nowMs: number, random: Buffer = pooledRandom(10)): string {
+  const b = Buffer.alloc(16);
+  b.writeUIntBE(Math.floor(nowMs), 0, 6);
+  random.copy(b, 6, 0, 10);
+  b[6] = (b[6] & 0x0f) | 0x70;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 /**

@@ -53,12 +53,9 @@ const WATCH_MS = 500;
  * what restarts the WAL. A PASSIVE checkpoint copies every frame up to the newest commit, but the WAL
  * only starts over when a writer finds it fully copied, and back-to-back commits always leave a newer
  * frame behind; so the WAL grows until the backstop, where the committing request copies what the
- * worker has not yet copied and fsyncs twice (the checkpoint, then the restarted WAL's header). At
- * 16,384 pages (64 MB) that happened 2–3 times a second during batch imports (strace: fsyncs from
- * `walCheckpoint` on the main thread, ~7 % of its time); at 65,536 a quarter as often, and the third
- * round of `npx tsx bench/run.ts batch-import --backends sqlite --rounds 3` went from 11,789–12,779 to
- * 14,145–15,261 keys/s over four interleaved pairs. The WAL file is truncated back to 64 MB afterwards
- * (`journal_size_limit`).
+ * worker has not yet copied and fsyncs twice. At 64 MB that happened several times a second during
+ * batch imports; measurements in docs/performance.md (issue 5). The WAL file is truncated back to
+ * 64 MB afterwards (`journal_size_limit`).
  */
 const BACKSTOP_CHECKPOINT_PAGES = 65_536;
 
