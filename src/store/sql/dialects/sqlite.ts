@@ -7,6 +7,8 @@ import { StoreTimeout, StoreUnavailable, UniqueViolation } from '../../store-err
 import type { Database } from '../tables.js';
 import type { SqlDialect } from './dialect.js';
 import { backgroundCheckpoints, type Checkpointer } from './sqlite-checkpointer.js';
+import { type RowReader, rowReader } from './sqlite-rows.js';
+import { SnapshotReader } from './sqlite-snapshot-reader.js';
 
 const requireCjs = createRequire(import.meta.url);
 
@@ -17,11 +19,13 @@ function mib(params: URLSearchParams, name: string, fallback: number, max: numbe
 }
 
 /**
- * sqlite://<file>?cache_mb=64&mmap_mb=256&checkpoint=background — page cache and memory-mapped reads,
- * per connection. The library defaults (a few MB of cache, no mmap) make every index page beyond them
- * an OS read: a large import slowed down as the database grew, and verify paid for pread calls under
- * load. `checkpoint=background` (the default for a file) checkpoints the WAL from a worker thread once
- * writes are heavy (sqlite-checkpointer.ts); `checkpoint=inline` keeps SQLite's own behaviour always.
+ * sqlite://<file>?cache_mb=64&mmap_mb=256&checkpoint=background&read_snapshot_ms=10 — page cache and
+ * memory-mapped reads, per connection. The library defaults (a few MB of cache, no mmap) make every
+ * index page beyond them an OS read: a large import slowed down as the database grew, and verify paid
+ * for pread calls under load. `checkpoint=background` (the default for a file) checkpoints the WAL from
+ * a worker thread once writes are heavy (sqlite-checkpointer.ts); `checkpoint=inline` keeps SQLite's own
+ * behaviour always. `read_snapshot_ms` (default 10, 0 = off) serves standalone hot-path lookups from a
+ * second connection's read snapshot held that long (sqlite-snapshot-reader.ts).
  */
 export function openSqlite(dsn: string): SqlDialect {
   const url = dsn.replace(/^sqlite3?:\/\//, '');
@@ -38,8 +42,21 @@ export function openSqlite(dsn: string): SqlDialect {
   raw.pragma(`mmap_size = ${1024 * 1024 * mib(params, 'mmap_mb', 256, 1 << 20)}`);
   const checkpointer: Checkpointer | null =
     !memory && params.get('checkpoint') !== 'inline' ? backgroundCheckpoints(raw, path, requireCjs.resolve('better-sqlite3')) : null;
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-  const statements = new Map<string, BetterSqlite3.Statement>();
+  const snapshotMs = mib(params, 'read_snapshot_ms', 10, 1000);
+  const reader = !memory && snapshotMs > 0 ? new SnapshotReader(path, snapshotMs, 1024 * 1024 * mib(params, 'mmap_mb', 256, 1 << 20)) : null;
+  // Every statement Kysely runs on the main connection passes here: one that writes ends the reader's
+  // snapshot first, so the next lookup sees the write (sqlite-snapshot-reader.ts).
+  const database = {
+    prepare(sql: string) {
+      const stmt = raw.prepare(sql);
+      if (!stmt.readonly) reader?.endBeforeWrite();
+      return stmt;
+    },
+    close: () => raw.close(),
+  };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  // Hot-path statements of the main connection, by SQL; a read-only reader statement also has its RowReader.
+  const statements = new Map<string, { stmt: BetterSqlite3.Statement; read?: RowReader }>();
 
   return {
     name: 'sqlite',
@@ -53,12 +70,20 @@ export function openSqlite(dsn: string): SqlDialect {
       await this.fastQuery(query);
     },
     async fastQuery<R>(query: CompiledQuery): Promise<R[]> {
-      let stmt = statements.get(query.sql);
-      if (!stmt) {
-        stmt = raw.prepare(query.sql);
-        statements.set(query.sql, stmt);
-      }
       try {
+        let entry = statements.get(query.sql);
+        if (!entry) {
+          const stmt = raw.prepare(query.sql);
+          entry = { stmt, read: stmt.reader && stmt.readonly ? rowReader(stmt) : undefined };
+          statements.set(query.sql, entry);
+        }
+        const { stmt, read } = entry;
+        if (read) {
+          // A caller inside a transaction must see its own writes: only standalone lookups go to the snapshot.
+          if (reader && !raw.inTransaction) return reader.all<R>(query.sql, query.parameters);
+          return read(query.parameters) as R[];
+        }
+        reader?.endBeforeWrite();
         if (stmt.reader) return stmt.all(...(query.parameters as unknown[])) as R[];
         stmt.run(...(query.parameters as unknown[]));
         return [];
@@ -67,9 +92,10 @@ export function openSqlite(dsn: string): SqlDialect {
       }
     },
     translateError: translate,
-    // One in-process connection, no pool: nothing worth a gauge.
+    // In-process connections (one writer, one snapshot reader), no pool: nothing worth a gauge.
     poolStats: () => null,
     async close() {
+      reader?.close();
       await checkpointer?.close();
       await db.destroy();
     },
