@@ -5,11 +5,12 @@ import type { Database } from '../tables.js';
  * What differs between databases, as capabilities — domain code never asks which database it is.
  * - `fastQuery` runs an already-compiled query through a cached prepared statement (hot path).
  * - `lockForUpdate` tells whether `SELECT … FOR UPDATE` exists (SQLite serialises writers instead).
- * - `inProcess`: statements run in this process on the one connection (SQLite), so `fastQuery` runs
- *   inside an open transaction and a prepared single-row statement per row beats one large statement.
- *   A standalone `fastQuery` read (a verify's lookup) does not wait for another request's transaction
- *   on that connection either: it reads inside it, so it can see rows that transaction has written and
- *   not yet committed. Deliberate: a verify never queues behind a 1000-key import transaction. What it
+ * - `inProcess`: statements run in this process on the one writing connection (SQLite), so `fastQuery`
+ *   runs inside an open transaction and a prepared single-row statement per row beats one large
+ *   statement. A standalone `fastQuery` read (a verify's lookup) goes to a read snapshot of a second
+ *   connection while no transaction is open (sqlite-snapshot-reader.ts). While one is open it does not
+ *   wait for that other request's transaction either: it reads inside it, so it can see rows that
+ *   transaction has written and not yet committed. Deliberate: a verify never queues behind a 1000-key import transaction. What it
  *   sees early is what the transaction then commits — or, if the transaction rolls back on an error (a
  *   quota or uniqueness race), for those few milliseconds a key that ends up not existing, or a
  *   revocation that ends up not happening. Writes must not land inside it: see `fastWrite`.
