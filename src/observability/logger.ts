@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { isoTimestamp } from '../shared/time-format.js';
 
 /**
  * Paths that must never reach a log line even if some code logs a whole object by mistake:
@@ -35,7 +36,8 @@ export function createLogger(level: string, destination?: DestinationStream, mix
       mixin,
       base: { service: 'keysmith' },
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      // pino's isoTime, without toISOString's per-call time-zone lookup (shared/time-format.ts).
+      timestamp: () => `,"time":"${isoTimestamp(Date.now())}"`,
       formatters: { level: (label) => ({ level: label }) },
     },
     destination ?? bufferedStdout(),

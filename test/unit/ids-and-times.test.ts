@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { monotonicUuidV7, uuidV7 } from '../../src/shared/ids.js';
-import { rfc3339 } from '../../src/shared/time-format.js';
+import { isoTimestamp, rfc3339 } from '../../src/shared/time-format.js';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -28,5 +28,14 @@ describe('rfc3339', () => {
     for (const ms of values) assert.equal(rfc3339(ms), new Date(ms).toISOString());
     assert.equal(rfc3339(null), undefined);
     assert.equal(rfc3339(undefined), undefined);
+  });
+});
+
+describe('isoTimestamp (log line times)', () => {
+  it('is exactly toISOString: every millisecond padding, second and day boundaries, back and forth, and outside 0000–9999', () => {
+    const base = 1_795_000_000_000;
+    const values = [base, base + 1, base + 9, base + 10, base + 99, base + 100, base + 999, base + 1000, base + 5, 0, 999, 1000];
+    values.push(Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2027, 0, 1), 253_402_300_799_999, 253_402_300_800_000, -1, 1.5);
+    for (const ms of [...values, ...values.reverse()]) assert.equal(isoTimestamp(ms), new Date(ms).toISOString(), String(ms));
   });
 });
