@@ -34,7 +34,8 @@ export function openSqlite(dsn: string): SqlDialect {
   const memory = path === ':memory:' || path === '';
   if (!memory) mkdirSync(dirname(path), { recursive: true });
   const raw = new BetterSqlite3(memory ? ':memory:' : path);
-  raw.pragma('journal_mode = WAL');
+  // WAL unless the file system cannot share memory between connections (SQLite then keeps a rollback journal).
+  const wal = raw.pragma('journal_mode = WAL', { simple: true }) === 'wal';
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
@@ -43,7 +44,8 @@ export function openSqlite(dsn: string): SqlDialect {
   const checkpointer: Checkpointer | null =
     !memory && params.get('checkpoint') !== 'inline' ? backgroundCheckpoints(raw, path, requireCjs.resolve('better-sqlite3')) : null;
   const snapshotMs = mib(params, 'read_snapshot_ms', 10, 1000);
-  const reader = !memory && snapshotMs > 0 ? new SnapshotReader(path, snapshotMs, 1024 * 1024 * mib(params, 'mmap_mb', 256, 1 << 20)) : null;
+  // A held snapshot is a WAL reader: without WAL it would be a shared lock that stops every writer.
+  const reader = !memory && wal && snapshotMs > 0 ? new SnapshotReader(path, snapshotMs, 1024 * 1024 * mib(params, 'mmap_mb', 256, 1 << 20)) : null;
   // Every statement Kysely runs on the main connection passes here: one that writes ends the reader's
   // snapshot first, so the next lookup sees the write (sqlite-snapshot-reader.ts).
   const database = {
