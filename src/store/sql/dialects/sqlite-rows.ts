@@ -6,7 +6,7 @@ export type RowReader = (parameters: readonly unknown[]) => unknown[];
 /**
  * Rows of a read statement as objects, built faster than better-sqlite3 builds them. The driver sets
  * each column on a fresh object by name through the V8 API, which for the 21 columns of a key row costs
- * more than the lookup itself (docs/performance.md: 13 → 5–7 µs a lookup on our hosts). Here the
+ * more than the rest of the lookup (docs/performance.md: 22.0 → 12.7 µs a lookup on one host). Here the
  * statement returns arrays (`raw` mode) and one generated object literal per statement turns each into
  * the same object — same keys, same order, same values — with one hidden class for every row.
  *

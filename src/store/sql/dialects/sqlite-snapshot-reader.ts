@@ -6,8 +6,8 @@ import { type RowReader, rowReader } from './sqlite-rows.js';
  * to `maxAgeMs`, instead of an autocommit read on the main connection per lookup.
  *
  * Why: in WAL mode every read transaction takes and drops a read lock in the `-shm` file, two `fcntl`
- * system calls — more than half of a primary-key lookup's cost on our hosts (docs/performance.md: 8.0 µs
- * a read, 1.4 µs without the locks). A snapshot held across lookups pays them once per snapshot.
+ * system calls — half of a one-column primary-key lookup on our hosts (docs/performance.md: 6.7 µs
+ * autocommit, 3.3 µs inside a held snapshot). A snapshot held across lookups pays them once.
  *
  * Freshness — what a lookup can miss, and for how long:
  * - Writes of this process: none. Every write on the main connection ends the snapshot before it runs
@@ -29,8 +29,6 @@ export class SnapshotReader {
   /** performance.now() when the open snapshot began; -1 when none is open. */
   private openedAt = -1;
   private timer: NodeJS.Timeout | null = null;
-  /** Snapshots opened so far (tests and diagnostics). */
-  snapshots = 0;
 
   constructor(
     path: string,
@@ -59,7 +57,6 @@ export class SnapshotReader {
     if (this.openedAt < 0) {
       this.begin.run();
       this.openedAt = now;
-      this.snapshots++;
       this.timer ??= setTimeout(this.onTimer, this.maxAgeMs + 1).unref();
     }
     return read(parameters) as R[];
