@@ -33,10 +33,20 @@ async function fixture(snapshotMs: number) {
   };
 }
 
+/** Runs `test` against a fresh fixture and always closes it. */
+async function withFixture(snapshotMs: number, test: (f: Awaited<ReturnType<typeof fixture>>) => Promise<void>): Promise<void> {
+  const f = await fixture(snapshotMs);
+  try {
+    await test(f);
+  } finally {
+    await f.close();
+  }
+}
+
 describe('SQLite lookups from a held read snapshot (read_snapshot_ms)', () => {
-  it("sees this server's own writes at once: every write ends the snapshot first (Kysely, fastWrite, fastQuery)", async () => {
-    const f = await fixture(60_000); // only the writes can end the snapshot within this test
-    try {
+  it("sees this server's own writes at once: every write ends the snapshot first (Kysely, fastWrite, fastQuery)", () =>
+    withFixture(60_000, async (f) => {
+      // only the writes can end the snapshot within this test
       assert.equal(await f.name(), 'one');
       await sql`UPDATE t SET name = 'kysely' WHERE id = 1`.execute(f.dialect.db);
       assert.equal(await f.name(), 'kysely');
@@ -48,62 +58,43 @@ describe('SQLite lookups from a held read snapshot (read_snapshot_ms)', () => {
         await sql`UPDATE t SET name = 'transaction' WHERE id = 1`.execute(trx);
       });
       assert.equal(await f.name(), 'transaction');
-    } finally {
-      await f.close();
-    }
-  });
+    }));
 
-  it("sees another process's write only once the snapshot is older than read_snapshot_ms", async () => {
-    const f = await fixture(300);
-    try {
+  it("sees another process's write only once the snapshot is older than read_snapshot_ms", () =>
+    withFixture(300, async (f) => {
       assert.equal(await f.name(), 'one'); // opens the snapshot
       f.other.prepare("UPDATE t SET name = 'elsewhere' WHERE id = 1").run();
       assert.equal(await f.name(), 'one', 'a lookup within the snapshot reads the snapshot');
       await sleep(350);
       assert.equal(await f.name(), 'elsewhere');
-    } finally {
-      await f.close();
-    }
-  });
+    }));
 
-  it('without it (read_snapshot_ms=0) every lookup reads the latest commit', async () => {
-    const f = await fixture(0);
-    try {
+  it('without it (read_snapshot_ms=0) every lookup reads the latest commit', () =>
+    withFixture(0, async (f) => {
       assert.equal(await f.name(), 'one');
       f.other.prepare("UPDATE t SET name = 'elsewhere' WHERE id = 1").run();
       assert.equal(await f.name(), 'elsewhere');
-    } finally {
-      await f.close();
-    }
-  });
+    }));
 
-  it('a lookup inside an open transaction reads that transaction, with its uncommitted writes', async () => {
-    const f = await fixture(60_000);
-    try {
+  it('a lookup inside an open transaction reads that transaction, with its uncommitted writes', () =>
+    withFixture(60_000, async (f) => {
       assert.equal(await f.name(), 'one');
       const seen = await f.dialect.db.transaction().execute(async (trx) => {
         await sql`INSERT INTO t (id, name) VALUES (3, 'three')`.execute(trx);
         return f.name(3);
       });
       assert.equal(seen, 'three');
-    } finally {
-      await f.close();
-    }
-  });
+    }));
 
-  it('an idle snapshot is released after read_snapshot_ms: it does not keep another process from truncating the WAL', async () => {
-    const f = await fixture(200);
-    try {
+  it('an idle snapshot is released after read_snapshot_ms: it does not keep another process from truncating the WAL', () =>
+    withFixture(200, async (f) => {
       assert.equal(await f.name(), 'one');
       f.other.prepare("UPDATE t SET name = 'elsewhere' WHERE id = 1").run();
       // busy = 1: the held snapshot still reads WAL frames, so the WAL cannot be truncated yet.
       assert.equal((f.other.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0].busy, 1);
       await sleep(400); // no lookup comes; the timer ends the snapshot
       assert.equal((f.other.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0].busy, 0);
-    } finally {
-      await f.close();
-    }
-  });
+    }));
 });
 
 describe('rowReader (SQLite rows as objects)', () => {

@@ -10,10 +10,10 @@ import type { Database } from '../tables.js';
  *   statement. A standalone `fastQuery` read (a verify's lookup) goes to a read snapshot of a second
  *   connection while no transaction is open (sqlite-snapshot-reader.ts). While one is open it does not
  *   wait for that other request's transaction either: it reads inside it, so it can see rows that
- *   transaction has written and not yet committed. Deliberate: a verify never queues behind a 1000-key import transaction. What it
- *   sees early is what the transaction then commits — or, if the transaction rolls back on an error (a
- *   quota or uniqueness race), for those few milliseconds a key that ends up not existing, or a
- *   revocation that ends up not happening. Writes must not land inside it: see `fastWrite`.
+ *   transaction has written and not yet committed. Deliberate: a verify never queues behind a 1000-key
+ *   import transaction. What it sees early is what the transaction then commits — or, if the
+ *   transaction rolls back on an error (a quota or uniqueness race), for those few milliseconds a key
+ *   that ends up not existing, or a revocation that ends up not happening. Writes must not land inside it: see `fastWrite`.
  * - `translateError` turns a driver error into UniqueViolation / StoreUnavailable / StoreTimeout.
  */
 export interface SqlDialect {

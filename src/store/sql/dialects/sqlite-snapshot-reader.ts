@@ -23,10 +23,9 @@ import { type RowReader, rowReader } from './sqlite-rows.js';
  */
 export class SnapshotReader {
   private readonly db: BetterSqlite3.Database;
-  private readonly statements = new Map<string, RowReader>();
   private readonly begin: BetterSqlite3.Statement;
   private readonly commit: BetterSqlite3.Statement;
-  /** performance.now() when the open snapshot began; -1 when none is open. */
+  /** performance.now() when the open snapshot began; -1 when none is open (and then no timer runs). */
   private openedAt = -1;
   private timer: NodeJS.Timeout | null = null;
 
@@ -45,26 +44,27 @@ export class SnapshotReader {
     this.commit = this.db.prepare('COMMIT');
   }
 
-  /** Rows of a read-only statement, in the current snapshot (opening one if none is open or it is too old). */
-  all<R>(sql: string, parameters: readonly unknown[]): R[] {
-    let read = this.statements.get(sql);
-    if (!read) {
-      read = rowReader(this.db.prepare(sql));
-      this.statements.set(sql, read);
-    }
+  /** A read-only statement prepared on this connection; the caller keeps it with its own statement cache. */
+  prepare(sql: string): RowReader {
+    return rowReader(this.db.prepare(sql));
+  }
+
+  /** Rows of `read` in the current snapshot, opening one if none is open or it is too old. */
+  all<R>(read: RowReader, parameters: readonly unknown[]): R[] {
     const now = performance.now();
     if (this.openedAt >= 0 && now - this.openedAt > this.maxAgeMs) this.end();
     if (this.openedAt < 0) {
       this.begin.run();
       this.openedAt = now;
-      this.timer ??= setTimeout(this.onTimer, this.maxAgeMs + 1).unref();
+      // An idle snapshot never outlives its age: lookups may stop, the snapshot must not pin the WAL.
+      this.timer = setTimeout(this.onTimer, this.maxAgeMs + 1).unref();
     }
     return read(parameters) as R[];
   }
 
   /** Ends the snapshot (if any) so that the next lookup sees what is about to be written. */
   endBeforeWrite(): void {
-    if (this.openedAt >= 0) this.end();
+    this.end();
   }
 
   close(): void {
@@ -73,19 +73,16 @@ export class SnapshotReader {
   }
 
   private end(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
     if (this.openedAt < 0) return;
     this.openedAt = -1;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     if (this.db.inTransaction) this.commit.run();
   }
 
-  /** An idle snapshot never outlives its age: lookups may stop, the snapshot must not pin the WAL. */
+  // Set when a snapshot opens and cleared when it ends, so when it fires the snapshot is maxAgeMs old.
   private readonly onTimer = () => {
     this.timer = null;
-    if (this.openedAt >= 0 && performance.now() - this.openedAt >= this.maxAgeMs) this.end();
-    else if (this.openedAt >= 0) this.timer = setTimeout(this.onTimer, this.maxAgeMs + 1).unref();
+    this.end();
   };
 }

@@ -40,12 +40,13 @@ export function openSqlite(dsn: string): SqlDialect {
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
   raw.pragma(`cache_size = ${-1024 * mib(params, 'cache_mb', 64, 16384)}`);
-  raw.pragma(`mmap_size = ${1024 * 1024 * mib(params, 'mmap_mb', 256, 1 << 20)}`);
+  const mmapBytes = 1024 * 1024 * mib(params, 'mmap_mb', 256, 1 << 20);
+  raw.pragma(`mmap_size = ${mmapBytes}`);
   const checkpointer: Checkpointer | null =
     !memory && params.get('checkpoint') !== 'inline' ? backgroundCheckpoints(raw, path, requireCjs.resolve('better-sqlite3')) : null;
   const snapshotMs = mib(params, 'read_snapshot_ms', 10, 1000);
   // A held snapshot is a WAL reader: without WAL it would be a shared lock that stops every writer.
-  const reader = !memory && wal && snapshotMs > 0 ? new SnapshotReader(path, snapshotMs, 1024 * 1024 * mib(params, 'mmap_mb', 256, 1 << 20)) : null;
+  const reader = !memory && wal && snapshotMs > 0 ? new SnapshotReader(path, snapshotMs, mmapBytes) : null;
   // Every statement Kysely runs on the main connection passes here: one that writes ends the reader's
   // snapshot first, so the next lookup sees the write (sqlite-snapshot-reader.ts).
   const database = {
@@ -57,8 +58,9 @@ export function openSqlite(dsn: string): SqlDialect {
     close: () => raw.close(),
   };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  // Hot-path statements of the main connection, by SQL; a read-only reader statement also has its RowReader.
-  const statements = new Map<string, { stmt: BetterSqlite3.Statement; read?: RowReader }>();
+  // Hot-path statements by SQL: the main connection's, and for a read-only reader statement its
+  // RowReader on the main connection and (with the snapshot reader) the same statement on the reader's.
+  const statements = new Map<string, { stmt: BetterSqlite3.Statement; read?: RowReader; snapshotRead?: RowReader }>();
 
   return {
     name: 'sqlite',
@@ -76,13 +78,14 @@ export function openSqlite(dsn: string): SqlDialect {
         let entry = statements.get(query.sql);
         if (!entry) {
           const stmt = raw.prepare(query.sql);
-          entry = { stmt, read: stmt.reader && stmt.readonly ? rowReader(stmt) : undefined };
+          const readOnly = stmt.reader && stmt.readonly;
+          entry = { stmt, read: readOnly ? rowReader(stmt) : undefined, snapshotRead: readOnly ? reader?.prepare(query.sql) : undefined };
           statements.set(query.sql, entry);
         }
-        const { stmt, read } = entry;
+        const { stmt, read, snapshotRead } = entry;
         if (read) {
           // A caller inside a transaction must see its own writes: only standalone lookups go to the snapshot.
-          if (reader && !raw.inTransaction) return reader.all<R>(query.sql, query.parameters);
+          if (reader && snapshotRead && !raw.inTransaction) return reader.all<R>(snapshotRead, query.parameters);
           return read(query.parameters) as R[];
         }
         reader?.endBeforeWrite();
