@@ -3,16 +3,17 @@
 // line "N passed, N failed". `--fast` runs the seconds-long subset (unit + API on SQLite).
 // The API suites run once per database backend (KEYSMITH_TEST_DB). Under CI=true an unreachable
 // PostgreSQL or MariaDB fails the run; locally it is skipped with a clear message.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
+import { killAll, runTestFile } from './run-test-file.mjs';
 
 const fast = process.argv.includes('--fast');
-// A hang must fail the run, never stall it. Each test file runs in its own `node --test` process group:
-// every test gets TEST_TIMEOUT_MS; the file's process exits once its tests are done even if a handle
-// stays open (--test-force-exit); a file still running after FILE_TIMEOUT_MS is killed with everything
-// it started and counted as a failure, by name; and no file starts once the run has used RUN_BUDGET_MS.
+// A hang must fail the run, never stall it. Each test file runs in its own `node --test` process group
+// (run-test-file.mjs): every test gets TEST_TIMEOUT_MS; a file still running after FILE_TIMEOUT_MS (a
+// hung test, or a handle left open) is killed with everything it started and counted as a failure, by
+// name; and no file starts once the run has used RUN_BUDGET_MS.
 // The whole suite normally takes ~5 minutes.
 const TEST_TIMEOUT_MS = 240_000;
 const FILE_TIMEOUT_MS = Number(process.env.KEYSMITH_TEST_FILE_TIMEOUT_MS) || 10 * 60_000;
@@ -81,16 +82,10 @@ if (!fast && !only) {
     }
   }
 }
-/** Children running now, killed with their groups on Ctrl-C (which reaches only our own group). */
-const running = new Set();
-const killGroup = (child) => {
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {}
-};
+// Ctrl-C reaches only our own process group: take the files' groups down with us.
 for (const signal of ['SIGINT', 'SIGTERM'])
   process.on(signal, () => {
-    for (const child of running) killGroup(child);
+    killAll();
     process.exit(130);
   });
 
@@ -128,62 +123,16 @@ for (const phase of phases) {
   if (phaseFailed) failedPhases.push(phase.name);
 }
 
-/**
- * Runs one test file in its own `node --test` process group, its output collected and printed in one
- * piece when it ends (two files run side by side), and returns its counts from the spec reporter's
- * summary. A file that outlives its time is killed with its whole group (servers and browsers it started).
- */
-function runFile(file, env) {
+/** Runs one file within what is left of the run's budget and prints its output in one piece (two files run side by side). */
+async function runFile(file, env) {
   const left = RUN_BUDGET_MS - (Date.now() - startedAt);
   if (left <= 0) {
     console.log(`\nFAIL ${file}: not started, the run has used its ${RUN_BUDGET_MS / 60_000} minutes`);
-    return Promise.resolve({ pass: 0, fail: 1, skip: 0 });
+    return { pass: 0, fail: 1, skip: 0 };
   }
-  const budget = Math.min(FILE_TIMEOUT_MS, left);
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--test', '--test-force-exit', `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-reporter=spec', file],
-      { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true },
-    );
-    running.add(child);
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(child);
-    }, budget);
-    child.once('exit', (status, signal) => {
-      clearTimeout(timer);
-      running.delete(child);
-      killGroup(child); // whatever the file left behind goes too
-      // Output still in the pipes arrives before 'close'; a grandchild holding them open is not waited for.
-      let finished = false;
-      const finish = () => {
-        if (finished) return;
-        finished = true;
-        child.stdout.destroy();
-        child.stderr.destroy();
-        const last = (k) => Number([...out.matchAll(new RegExp(`^\\S* ?${k} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
-        const counts = { pass: last('pass'), fail: last('fail') + last('cancelled'), skip: last('skipped') + last('todo') };
-        const seconds = ((Date.now() - started) / 1000).toFixed(1);
-        let note = '';
-        if (timedOut) note = `FAIL ${file}: still running after ${Math.round(budget / 1000)} s, killed\n`;
-        else if (status !== 0 && counts.fail === 0) note = `FAIL ${file}: exited with ${status ?? signal} without reporting a failure\n`;
-        if (note) counts.fail += 1;
-        process.stdout.write(`\n── ${file} (${seconds} s)\n${out}${out.endsWith('\n') ? '' : '\n'}${note}`);
-        resolve(counts);
-      };
-      const grace = setTimeout(finish, 2000);
-      child.once('close', () => {
-        clearTimeout(grace);
-        finish();
-      });
-    });
-  });
+  const r = await runTestFile(file, { env, budgetMs: Math.min(FILE_TIMEOUT_MS, left), testTimeoutMs: TEST_TIMEOUT_MS });
+  process.stdout.write(`\n── ${file} (${r.seconds.toFixed(1)} s)\n${r.output}${r.output.endsWith('\n') ? '' : '\n'}${r.note}`);
+  return r;
 }
 
 if (failedFiles.length) console.error(`\nfailed files:\n  ${failedFiles.join('\n  ')}`);
