@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 /** Children running now, killed with their groups on Ctrl-C (which reaches only our own group). */
 const running = new Set();
 
-export function killGroup(child) {
+function killGroup(child) {
   try {
     process.kill(-child.pid, 'SIGKILL');
   } catch {}
