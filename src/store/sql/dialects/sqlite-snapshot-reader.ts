@@ -11,7 +11,7 @@ import { type RowReader, rowReader } from './sqlite-rows.js';
  *
  * Freshness — what a lookup can miss, and for how long:
  * - Writes of this process: none. Every write on the main connection ends the snapshot before it runs
- *   (`endBeforeWrite`, called by sqlite.ts for each statement that is not read-only), so the next lookup
+ *   (`end`, called by sqlite.ts for each statement that is not read-only), so the next lookup
  *   opens a snapshot that includes it. A revoke answered to its caller is seen by the next verify.
  * - Writes of another process on the same file (a second server, `keysmith migrate`): up to `maxAgeMs`.
  *   The snapshot ends on its first use after that age, and a timer ends it even when no lookup comes.
@@ -62,17 +62,11 @@ export class SnapshotReader {
     return read(parameters) as R[];
   }
 
-  /** Ends the snapshot (if any) so that the next lookup sees what is about to be written. */
-  endBeforeWrite(): void {
-    this.end();
-  }
-
-  close(): void {
-    this.end();
-    this.db.close();
-  }
-
-  private end(): void {
+  /**
+   * Ends the snapshot, if one is open: before every write on the main connection, so that the next
+   * lookup sees what is about to be written; when it is too old; on close.
+   */
+  end(): void {
     if (this.openedAt < 0) return;
     this.openedAt = -1;
     if (this.timer) clearTimeout(this.timer);
@@ -80,9 +74,11 @@ export class SnapshotReader {
     if (this.db.inTransaction) this.commit.run();
   }
 
-  // Set when a snapshot opens and cleared when it ends, so when it fires the snapshot is maxAgeMs old.
-  private readonly onTimer = () => {
-    this.timer = null;
+  close(): void {
     this.end();
-  };
+    this.db.close();
+  }
+
+  // Set when a snapshot opens and cleared when it ends, so when it fires the snapshot is maxAgeMs old.
+  private readonly onTimer = () => this.end();
 }

@@ -52,7 +52,7 @@ export function openSqlite(dsn: string): SqlDialect {
   const database = {
     prepare(sql: string) {
       const stmt = raw.prepare(sql);
-      if (!stmt.readonly) reader?.endBeforeWrite();
+      if (!stmt.readonly) reader?.end();
       return stmt;
     },
     close: () => raw.close(),
@@ -88,7 +88,7 @@ export function openSqlite(dsn: string): SqlDialect {
           if (reader && snapshotRead && !raw.inTransaction) return reader.all<R>(snapshotRead, query.parameters);
           return read(query.parameters) as R[];
         }
-        reader?.endBeforeWrite();
+        reader?.end();
         if (stmt.reader) return stmt.all(...(query.parameters as unknown[])) as R[];
         stmt.run(...(query.parameters as unknown[]));
         return [];
