@@ -3,7 +3,7 @@ import type { ErrorReason } from '../errors/catalogue.js';
 import type { ProjectContext } from '../projects/project-context.js';
 import type { KeyStore } from '../store/ports.js';
 import type { KeyRecord } from '../store/records.js';
-import { QuotaExceeded, UniqueViolation } from '../store/store-errors.js';
+import { QuotaExceeded } from '../store/store-errors.js';
 import type { ImportInput } from './import-input.js';
 import { ImportedKeyService } from './imported-key-service.js';
 
@@ -29,11 +29,12 @@ export function batchCodeOf(e: unknown): BatchErrorCode {
 const fail = (index: number, code: BatchErrorCode, message: string): BatchItemResult => ({ index, code, message });
 
 /**
- * Imports up to 1000 keys with per-item results, in a constant number of round trips: one query for
- * existing hashes and request ids, one transaction that reserves quota slots and inserts every new
- * key. Order decides who gets the last quota slots and which of two in-batch duplicates wins. If a
- * concurrent writer makes the bulk insert collide, the batch falls back to one insert per item, so
- * every item still gets its exact result.
+ * Imports up to 1000 keys with per-item results, in a constant number of round trips. The unique
+ * indexes are the existence check: new keys go straight into one transaction that skips any that
+ * collide (insertMany), so a batch of new keys is one probe (for legacy digests) and one transaction.
+ * Only the items that did not go in are looked up afterwards, to tell a replay from a duplicate from
+ * an item over quota. Order decides who gets the last quota slots and which of two in-batch
+ * duplicates wins.
  */
 export async function importBatch(
   service: ImportedKeyService,
@@ -43,7 +44,7 @@ export async function importBatch(
   now: number,
 ): Promise<BatchItemResult[]> {
   const results: (BatchItemResult | undefined)[] = new Array(items.length);
-  const candidates: { index: number; input: ImportInput; record: KeyRecord; hashes: string[] }[] = [];
+  const candidates: Candidate[] = [];
   const seenHash = new Map<string, number>();
   const seenRequest = new Map<string, number>();
 
@@ -64,41 +65,62 @@ export async function importBatch(
     candidates.push({ index, input: item, record, hashes });
   }
 
-  const existing = candidates.length
-    ? await store.findExisting(
-        'imported',
-        candidates.flatMap((c) => c.hashes),
-        candidates.flatMap((c) => (c.input.requestId ? [c.input.requestId] : [])),
+  // A raw key may already be stored under its legacy digest: no unique index can see that, so those
+  // hashes are probed first, and an item that hits one is resolved below instead of inserted.
+  const digests = candidates.flatMap((c) => c.hashes.filter((h) => h !== c.record.lookupHash));
+  const stored = new Set(digests.length ? (await store.findExisting('imported', digests, [])).map((k) => k.lookupHash) : []);
+  const held = candidates.filter((c) => c.hashes.some((h) => stored.has(h)));
+  const toInsert = held.length ? candidates.filter((c) => !c.hashes.some((h) => stored.has(h))) : candidates;
+
+  const outcomes = toInsert.length
+    ? await store.insertMany(
+        toInsert.map((c) => c.record),
+        ctx.maxActiveKeys,
       )
     : [];
+  const inserted = toInsert.filter((_, i) => outcomes[i] === 'inserted');
+  for (const c of inserted) results[c.index] = { index: c.index, key: c.record, replayed: false };
+  if (inserted.length)
+    await service.imported(
+      ctx,
+      inserted.map((c) => c.record),
+    );
+
+  const overQuota = new Set(toInsert.filter((_, i) => outcomes[i] === 'over-quota'));
+  const unresolved = [...held, ...toInsert.filter((_, i) => outcomes[i] !== 'inserted')];
+  await resolveNotInserted(service, ctx, store, unresolved, overQuota, results);
+  return results as BatchItemResult[];
+}
+
+type Candidate = { index: number; input: ImportInput; record: KeyRecord; hashes: string[] };
+
+/**
+ * Why an item was not inserted: an earlier import with its request id (a replay, answered with that
+ * key), a stored key with its hash (ALREADY_EXISTS), or no free quota slot (RESOURCE_EXHAUSTED). An
+ * item whose conflict is gone by now (the colliding key was deleted meanwhile) is imported on its own.
+ */
+async function resolveNotInserted(
+  service: ImportedKeyService,
+  ctx: ProjectContext,
+  store: KeyStore,
+  items: Candidate[],
+  overQuota: Set<Candidate>,
+  results: (BatchItemResult | undefined)[],
+): Promise<void> {
+  if (!items.length) return;
+  const existing = await store.findExisting(
+    'imported',
+    items.flatMap((c) => c.hashes),
+    items.flatMap((c) => (c.input.requestId ? [c.input.requestId] : [])),
+  );
   const byRequest = new Map(existing.filter((k) => k.requestId).map((k) => [k.requestId as string, k]));
   const byHash = new Set(existing.map((k) => k.lookupHash));
-  const fresh: typeof candidates = [];
-  for (const c of candidates) {
+  for (const c of items) {
     const replay = c.input.requestId ? byRequest.get(c.input.requestId) : undefined;
     if (replay) results[c.index] = { index: c.index, key: replay, replayed: true };
     else if (c.hashes.some((h) => byHash.has(h))) results[c.index] = fail(c.index, 'ALREADY_EXISTS', 'This key is already imported in this project.');
-    else fresh.push(c);
-  }
-
-  try {
-    const inserted = await store.insertMany(
-      fresh.map((c) => c.record),
-      ctx.maxActiveKeys,
-    );
-    await service.imported(
-      ctx,
-      fresh.slice(0, inserted).map((c) => c.record),
-    );
-    for (const [i, c] of fresh.entries())
-      results[c.index] =
-        i < inserted
-          ? { index: c.index, key: c.record, replayed: false }
-          : fail(c.index, 'RESOURCE_EXHAUSTED', `The project's plan allows ${ctx.maxActiveKeys} active API keys.`);
-  } catch (e) {
-    if (!(e instanceof UniqueViolation)) throw e;
-    // A concurrent import won a race on some item: redo this batch item by item for exact results.
-    for (const c of fresh) {
+    else if (overQuota.has(c)) results[c.index] = fail(c.index, 'RESOURCE_EXHAUSTED', `The project's plan allows ${ctx.maxActiveKeys} active API keys.`);
+    else {
       try {
         const r = await service.importOne(ctx, store, c.input);
         results[c.index] = { index: c.index, key: r.key, replayed: r.replayed };
@@ -108,7 +130,6 @@ export async function importBatch(
       }
     }
   }
-  return results as BatchItemResult[];
 }
 
 /** When every item failed: the dominant (most frequent) code as one API error (Talos semantics). */

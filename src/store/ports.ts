@@ -45,6 +45,9 @@ export interface LegacyHashUpgrader {
 }
 
 /** Write side of keys, bound to one project. */
+/** What `KeyStore.insertMany` did with one record. */
+export type InsertOutcome = 'inserted' | 'conflict' | 'over-quota';
+
 export interface KeyStore extends KeyReader, LegacyHashUpgrader, LastUsedWriter {
   getByKind(kind: KeyKind, keyId: string): Promise<KeyRecord | undefined>;
   getByRequestId(kind: KeyKind, requestId: string): Promise<KeyRecord | undefined>;
@@ -56,11 +59,14 @@ export interface KeyStore extends KeyReader, LegacyHashUpgrader, LastUsedWriter 
    */
   insert(record: KeyRecord, maxActive?: number | null): Promise<void>;
   /**
-   * Batch insert in one transaction: reserves as many active-key slots as the quota allows (all of
-   * them with `maxActive` null), inserts that many records from the front of `records`, and returns
-   * how many were inserted. Throws UniqueViolation (and inserts nothing) if any record collides.
+   * Batch insert of active keys in one transaction, in order, with one outcome per record. A record
+   * that collides with a stored key (same key id, request id or lookup hash, including one a concurrent
+   * writer has just committed) is skipped as 'conflict', never an error: the unique indexes are the
+   * existence check, so a batch of new keys costs no separate probe. Records are inserted while the
+   * quota has slots (always with `maxActive` null), the counter grows by the number inserted, and the
+   * rest are 'over-quota', not attempted (nor checked for conflicts).
    */
-  insertMany(records: KeyRecord[], maxActive: number | null): Promise<number>;
+  insertMany(records: KeyRecord[], maxActive: number | null): Promise<InsertOutcome[]>;
   /** Existing keys of `kind` among these lookup hashes or request ids (one query each). */
   findExisting(kind: KeyKind, lookupHashes: string[], requestIds: string[]): Promise<KeyRecord[]>;
   /** Hard delete; frees the quota slot if the key was active. False if no such key of that kind. */

@@ -4,7 +4,6 @@ import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { FrozenClock } from '../../src/shared/clock.js';
 import { SqlKeyStore } from '../../src/store/sql/sql-key-store.js';
-import { UniqueViolation } from '../../src/store/store-errors.js';
 import { createProject, expectError, type OperatorProject } from '../helpers/operator.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -346,6 +345,73 @@ describe('batch import: per-item semantics', () => {
     );
     assert.equal((await listAll(t, q.token)).length, 4);
   });
+  test('items that are not inserted are told apart: legacy digest, replay over a digest, duplicate over quota', async () => {
+    const q = await createProject(t, 'batch-resolve', { plan: 'four' });
+    const d = rawKey('digest');
+    // Imported earlier as a plain SHA-256 digest, with a request id.
+    const viaDigest = await t.as(q.token, 'POST', BASE, {
+      sha256: createHash('sha256').update(d).digest('hex'),
+      name: 'd',
+      actor_id: 'u',
+      request_id: 'digest-req',
+    });
+    assert.equal(viaDigest.statusCode, 201, viaDigest.body);
+    const kept = rawKey('kept');
+    assert.equal((await t.as(q.token, 'POST', BASE, item(kept))).statusCode, 201);
+    const fresh = [rawKey(), rawKey(), rawKey()];
+    const res = await batchOk(t, q.token, [
+      item(d), // 0 its digest is stored: ALREADY_EXISTS
+      item(fresh[0]), // 1 ok (3 of 4)
+      item(d, { request_id: 'digest-req', name: 'replay' }), // 2 duplicate of item 0 within the batch
+      item(fresh[1]), // 3 ok (4 of 4)
+      item(kept), // 4 over quota, but a duplicate first: ALREADY_EXISTS
+      item(fresh[2]), // 5 over quota
+    ]);
+    assert.deepEqual(
+      res.results.map((r) => r.error_code ?? (r.replayed ? 'replayed' : 'ok')),
+      [E('ALREADY_EXISTS'), 'ok', E('ALREADY_EXISTS'), 'ok', E('ALREADY_EXISTS'), E('RESOURCE_EXHAUSTED')],
+    );
+    // A replay of the digest import's request id, with the raw key whose digest it stored: the replay wins.
+    const replay = await batchOk(t, q.token, [item(d, { request_id: 'digest-req' })]);
+    assert.equal(replay.results[0].replayed, true);
+    assert.equal(replay.results[0].imported_api_key?.key_id, viaDigest.json().key_id);
+    assert.equal(await usage(t, 'batch-resolve'), 4);
+    assert.equal((await verify(t, q.token, fresh[2])).error_code, 'VERIFICATION_ERROR_NOT_FOUND');
+  });
+
+  test('an item whose conflict is gone by the time it is looked up is imported on its own', async () => {
+    const q = await createProject(t, 'batch-vanish');
+    const raws = [rawKey(), rawKey(), rawKey()];
+    // A concurrent writer holds raws[1]'s hash while the batch inserts, and deletes it right after.
+    const original = SqlKeyStore.prototype.insertMany;
+    let blocker: { keyId: string } | undefined;
+    SqlKeyStore.prototype.insertMany = async function (this: SqlKeyStore, ...args: Parameters<SqlKeyStore['insertMany']>) {
+      const [records] = args;
+      if (!blocker && records.length === 3) {
+        blocker = { ...records[1], keyId: '00000000-0000-4000-8000-00000000b10c' };
+        await this.insert({ ...records[1], keyId: blocker.keyId, requestId: null }, null);
+        const outcomes = await original.apply(this, args);
+        assert.equal(await this.delete('imported', blocker.keyId), true);
+        return outcomes;
+      }
+      return original.apply(this, args);
+    };
+    let res: BatchBody;
+    try {
+      res = await batchOk(
+        t,
+        q.token,
+        raws.map((r) => item(r)),
+      );
+    } finally {
+      SqlKeyStore.prototype.insertMany = original;
+    }
+    assert.ok(blocker, 'the conflicting writer ran');
+    assert.equal(res.success_count, 3);
+    for (const [i, raw] of raws.entries()) assert.equal((await verify(t, q.token, raw)).key_id, res.results[i].imported_api_key?.key_id);
+    assert.notEqual(res.results[1].imported_api_key?.key_id, blocker.keyId);
+    assert.equal(await usage(t, 'batch-vanish'), 3);
+  });
 });
 
 describe('batch import: scale and concurrency', () => {
@@ -406,8 +472,8 @@ describe('batch import: scale and concurrency', () => {
       return [...rotated.slice(0, 20), ...mine, ...rotated.slice(20)];
     });
 
-    // Hold every batch at its existence check until all five have made it, so all five see the
-    // shared keys as new and four of them collide in the bulk insert (the race fallback path).
+    // Hold every batch at its legacy-digest probe until all five have made it, so all five send the
+    // shared keys to the insert together and four of them find them taken there (conflicts).
     const originalFind = SqlKeyStore.prototype.findExisting;
     const originalInsertMany = SqlKeyStore.prototype.insertMany;
     let arrived = 0;
@@ -418,7 +484,7 @@ describe('batch import: scale and concurrency', () => {
     const outcomes: string[] = [];
     SqlKeyStore.prototype.findExisting = async function (this: SqlKeyStore, ...args: Parameters<SqlKeyStore['findExisting']>) {
       const result = await originalFind.apply(this, args);
-      if (args[0] === 'imported' && args[1].length >= 200 && arrived < 5) {
+      if (args[0] === 'imported' && args[1].length === 100 && args[2].length === 0 && arrived < 5) {
         arrived++;
         if (arrived === 5) release();
         await Promise.race([gate, new Promise((r) => setTimeout(r, 3000))]);
@@ -427,11 +493,11 @@ describe('batch import: scale and concurrency', () => {
     };
     SqlKeyStore.prototype.insertMany = async function (this: SqlKeyStore, ...args: Parameters<SqlKeyStore['insertMany']>) {
       try {
-        const n = await originalInsertMany.apply(this, args);
-        outcomes.push(`ok:${n}`);
-        return n;
+        const result = await originalInsertMany.apply(this, args);
+        outcomes.push(...result);
+        return result;
       } catch (e) {
-        outcomes.push(e instanceof UniqueViolation ? 'unique' : `error:${(e as Error).message}`);
+        outcomes.push(`error:${(e as Error).message}`);
         throw e;
       }
     };
@@ -451,7 +517,9 @@ describe('batch import: scale and concurrency', () => {
       SqlKeyStore.prototype.insertMany = originalInsertMany;
     }
     assert.equal(arrived, 5, 'all five batches reached the existence check');
-    assert.ok(outcomes.filter((o) => o === 'unique').length >= 1, `the race fallback ran: ${outcomes.join(', ')}`);
+    // Each shared key went in once; the other four batches met it as a conflict, not an error.
+    assert.equal(outcomes.filter((o) => o === 'conflict').length, 4 * 40, `conflicts in the insert: ${outcomes.join(', ')}`);
+    assert.equal(outcomes.filter((o) => o === 'inserted').length, 40 + 5 * 60);
     assert.deepEqual(
       outcomes.filter((o) => o.startsWith('error')),
       [],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import type { InsertOutcome } from '../../src/store/ports.js';
 import type { KeyPatch, KeyRecord, Revocation } from '../../src/store/records.js';
 import {
   assertOtherProjectSeesNoKeys,
@@ -245,6 +246,85 @@ for (const backend of BACKENDS) {
           isUnique('lookup_hash'),
         );
         await assertOtherProjectSeesNoKeys(store(), other, [k, i]);
+      });
+    });
+
+    describe('insertMany', () => {
+      it('inserts new records, skips every kind of collision as a conflict, and counts only what went in', async () => {
+        const [p, other] = await twoProjects(store());
+        const keys = store().keys(p);
+        const stored = importedKeyRecord({ requestId: randomUUID() });
+        await keys.insert(stored);
+        const before = await store().projects.activeKeyCount(p);
+        const fresh = [importedKeyRecord(), importedKeyRecord({ requestId: randomUUID() })];
+        const batch = [
+          fresh[0],
+          importedKeyRecord({ lookupHash: stored.lookupHash }), // same hash
+          importedKeyRecord({ requestId: stored.requestId }), // same request id
+          importedKeyRecord({ keyId: stored.keyId }), // same key id
+          fresh[1],
+        ];
+        assert.deepEqual(await keys.insertMany(batch, null), ['inserted', 'conflict', 'conflict', 'conflict', 'inserted']);
+        for (const k of fresh) assert.deepStrictEqual(await keys.getById(k.keyId), k);
+        assert.deepStrictEqual(await keys.getById(stored.keyId), stored, 'the stored key is untouched');
+        assert.equal(await store().projects.activeKeyCount(p), before + 2);
+        // The same records in another project collide with nothing there.
+        assert.deepEqual(
+          await store()
+            .keys(other)
+            .insertMany(
+              batch.slice(1, 3).map((k) => ({ ...k })),
+              null,
+            ),
+          ['inserted', 'inserted'],
+        );
+        await assertOtherProjectSeesNoKeys(store(), await createProject(store()), [stored, ...fresh]);
+      });
+
+      it('fills exactly the free quota slots in order; conflicts take no slot; the rest is over-quota', async () => {
+        const [p] = await twoProjects(store());
+        const keys = store().keys(p);
+        const stored = importedKeyRecord();
+        await keys.insert(stored);
+        const base = await store().projects.activeKeyCount(p);
+        const batch = [
+          importedKeyRecord(),
+          importedKeyRecord({ lookupHash: stored.lookupHash }),
+          importedKeyRecord(),
+          importedKeyRecord(),
+          importedKeyRecord(),
+        ];
+        // Two free slots: the conflict in between does not use one.
+        assert.deepEqual(await keys.insertMany(batch, base + 2), ['inserted', 'conflict', 'inserted', 'over-quota', 'over-quota']);
+        assert.equal(await store().projects.activeKeyCount(p), base + 2);
+        assert.equal(await keys.getById(batch[3].keyId), undefined, 'over-quota records are not inserted');
+        // No slot left: nothing is attempted, nothing changes.
+        assert.deepEqual(await keys.insertMany([importedKeyRecord(), importedKeyRecord({ lookupHash: stored.lookupHash })], base + 2), [
+          'over-quota',
+          'over-quota',
+        ]);
+        assert.equal(await store().projects.activeKeyCount(p), base + 2);
+        assert.deepEqual(await keys.insertMany([], base + 2), []);
+      });
+
+      it('more records than one statement holds: 450 records with conflicts spread through them', async () => {
+        const [p] = await twoProjects(store());
+        const keys = store().keys(p);
+        const existing = Array.from({ length: 30 }, () => importedKeyRecord());
+        await keys.insertMany(existing, null);
+        const base = await store().projects.activeKeyCount(p);
+        const batch = Array.from({ length: 450 }, (_, i) =>
+          i % 15 === 7 ? importedKeyRecord({ lookupHash: existing[i % 30].lookupHash }) : importedKeyRecord(),
+        );
+        const outcomes = await keys.insertMany(batch, base + 400);
+        const expected = batch.map((_, i): InsertOutcome => (i % 15 === 7 ? 'conflict' : 'inserted'));
+        // 420 new records, 400 slots: the last 20 new ones (and any conflict among them) are over quota.
+        let n = 0;
+        for (const [i, e] of expected.entries()) if (e === 'inserted' && ++n > 400) expected[i] = 'over-quota';
+        const lastInserted = expected.lastIndexOf('inserted');
+        for (let i = lastInserted + 1; i < expected.length; i++) expected[i] = 'over-quota';
+        assert.deepEqual(outcomes, expected);
+        assert.equal(await store().projects.activeKeyCount(p), base + 400);
       });
     });
 

@@ -22,6 +22,13 @@ export interface SqlDialect {
   readonly capabilities: { readonly returning: boolean; readonly lockForUpdate: boolean; readonly inProcess: boolean };
   fastQuery<R>(query: CompiledQuery): Promise<R[]>;
   /**
+   * A write through the same cached prepared statements, returning how many rows it changed (an
+   * `INSERT … ON CONFLICT DO NOTHING` tells whether it inserted, without the cost of RETURNING). Where
+   * it runs is `fastQuery`'s: in process, inside the caller's open transaction; elsewhere, on a pool
+   * connection outside any transaction.
+   */
+  fastRun(query: CompiledQuery): Promise<number>;
+  /**
    * A standalone write (not part of a transaction of the caller) through a cached prepared statement.
    * In-process (SQLite) there is one connection: while another request's transaction is open on it,
    * the write waits its turn behind Kysely's connection lock instead of landing inside that transaction

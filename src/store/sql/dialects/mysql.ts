@@ -1,5 +1,5 @@
 import { type CompiledQuery, Kysely, MysqlDialect } from 'kysely';
-import { createPool } from 'mysql2';
+import { createPool, type ResultSetHeader } from 'mysql2';
 import { StoreTimeout, StoreUnavailable, UniqueViolation } from '../../store-errors.js';
 import type { Database } from '../tables.js';
 import type { PoolStats, SqlDialect } from './dialect.js';
@@ -24,6 +24,15 @@ export function openMysql(dsn: string): SqlDialect {
   pool.on('connection', (conn) => conn.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
   const promisePool = pool.promise();
+  /** Runs a compiled query as a prepared statement on a pool connection: rows, or a write's result header. */
+  async function execute(query: CompiledQuery): Promise<unknown[] | ResultSetHeader> {
+    try {
+      const [result] = await promisePool.execute(query.sql, query.parameters as never);
+      return result as unknown[] | ResultSetHeader;
+    } catch (e) {
+      throw translate(e);
+    }
+  }
 
   return {
     name: 'mysql',
@@ -33,12 +42,12 @@ export function openMysql(dsn: string): SqlDialect {
       await this.fastQuery(query); // a pool connection, outside any transaction
     },
     async fastQuery<R>(query: CompiledQuery): Promise<R[]> {
-      try {
-        const [rows] = await promisePool.execute(query.sql, query.parameters as never);
-        return Array.isArray(rows) ? (rows as R[]) : [];
-      } catch (e) {
-        throw translate(e);
-      }
+      const rows = await execute(query);
+      return Array.isArray(rows) ? (rows as R[]) : [];
+    },
+    async fastRun(query: CompiledQuery): Promise<number> {
+      const result = await execute(query);
+      return Array.isArray(result) ? 0 : result.affectedRows;
     },
     translateError: translate,
     poolStats: () => mysqlPoolStats(pool),

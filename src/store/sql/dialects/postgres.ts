@@ -32,6 +32,19 @@ export function openPostgres(dsn: string): SqlDialect {
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const names = new Map<string, string>();
+  /** Runs a compiled query as a named (server-side prepared) statement on a pool connection. */
+  async function prepared(query: CompiledQuery): Promise<pg.QueryResult> {
+    let name = names.get(query.sql);
+    if (!name) {
+      name = `ks_${createHash('sha1').update(query.sql).digest('hex').slice(0, 16)}`;
+      names.set(query.sql, name);
+    }
+    try {
+      return await pool.query({ name, text: query.sql, values: query.parameters as unknown[] });
+    } catch (e) {
+      throw translate(e);
+    }
+  }
 
   return {
     name: 'postgres',
@@ -41,17 +54,10 @@ export function openPostgres(dsn: string): SqlDialect {
       await this.fastQuery(query); // a pool connection, outside any transaction
     },
     async fastQuery<R>(query: CompiledQuery): Promise<R[]> {
-      let name = names.get(query.sql);
-      if (!name) {
-        name = `ks_${createHash('sha1').update(query.sql).digest('hex').slice(0, 16)}`;
-        names.set(query.sql, name);
-      }
-      try {
-        const res = await pool.query({ name, text: query.sql, values: query.parameters as unknown[] });
-        return res.rows as R[];
-      } catch (e) {
-        throw translate(e);
-      }
+      return (await prepared(query)).rows as R[];
+    },
+    async fastRun(query: CompiledQuery): Promise<number> {
+      return (await prepared(query)).rowCount ?? 0;
     },
     translateError: translate,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

@@ -96,6 +96,19 @@ export function openSqlite(dsn: string): SqlDialect {
         throw translate(e);
       }
     },
+    async fastRun(query: CompiledQuery): Promise<number> {
+      try {
+        let entry = statements.get(query.sql);
+        if (!entry) {
+          entry = { stmt: raw.prepare(query.sql) };
+          statements.set(query.sql, entry);
+        }
+        reader?.end();
+        return entry.stmt.run(...(query.parameters as unknown[])).changes;
+      } catch (e) {
+        throw translate(e);
+      }
+    },
     translateError: translate,
     // In-process connections (one writer, one snapshot reader), no pool: nothing worth a gauge.
     poolStats: () => null,
