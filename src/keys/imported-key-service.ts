@@ -66,6 +66,7 @@ export class ImportedKeyService extends KeyLifecycle {
     }
     const record = this.toRecord(ctx, input, this.clock.now());
     if ((await store.findExisting('imported', ImportedKeyService.hashesOf(record, input), [])).length) throw alreadyExists();
+    if (input.rawKey === undefined) await store.markLegacyDigests();
     const winner = await this.insertNew(ctx, store, record, alreadyExists);
     if (winner) return { key: winner, replayed: true };
     await this.imported(ctx, [record]);

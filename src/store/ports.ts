@@ -67,6 +67,14 @@ export interface KeyStore extends KeyReader, LegacyHashUpgrader, LastUsedWriter 
    * rest are 'over-quota', not attempted (nor checked for conflicts).
    */
   insertMany(records: KeyRecord[], maxActive: number | null): Promise<InsertOutcome[]>;
+  /**
+   * Whether the project may hold keys stored under a legacy SHA-256 digest, read from the database
+   * each time (never a node's cache: a digest imported through another node counts at once). True once
+   * any digest import was attempted, and for projects that held imported keys before the marker existed.
+   */
+  mayHoldLegacyDigests(): Promise<boolean>;
+  /** Sets that marker; called before a key is inserted under a digest. Never cleared. */
+  markLegacyDigests(): Promise<void>;
   /** Existing keys of `kind` among these lookup hashes or request ids (one query each). */
   findExisting(kind: KeyKind, lookupHashes: string[], requestIds: string[]): Promise<KeyRecord[]>;
   /** Hard delete; frees the quota slot if the key was active. False if no such key of that kind. */

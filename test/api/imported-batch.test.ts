@@ -379,6 +379,35 @@ describe('batch import: per-item semantics', () => {
     assert.equal((await verify(t, q.token, fresh[2])).error_code, 'VERIFICATION_ERROR_NOT_FOUND');
   });
 
+  test('legacy digests are probed only in a project that may hold one; a digest imported in a batch marks it', async () => {
+    const q = await createProject(t, 'batch-marker');
+    const original = SqlKeyStore.prototype.findExisting;
+    let probes = 0;
+    SqlKeyStore.prototype.findExisting = function (this: SqlKeyStore, ...args: Parameters<SqlKeyStore['findExisting']>) {
+      probes++;
+      return original.apply(this, args);
+    };
+    try {
+      const first = await batchOk(t, q.token, [item(rawKey()), item(rawKey())]);
+      assert.equal(first.success_count, 2);
+      assert.equal(probes, 0, 'no digest was ever imported here: the unique indexes are the only check');
+      // A digest imported through a batch, then its raw key in the next batch: found, not imported twice.
+      const d = rawKey('digest');
+      const viaDigest = await batchOk(t, q.token, [{ sha256: createHash('sha256').update(d).digest('base64'), name: 'd', actor_id: 'u' }]);
+      assert.equal(viaDigest.success_count, 1);
+      probes = 0;
+      const again = await batchOk(t, q.token, [item(d), item(rawKey())]);
+      assert.deepEqual(
+        again.results.map((r) => r.error_code ?? 'ok'),
+        [E('ALREADY_EXISTS'), 'ok'],
+      );
+      assert.ok(probes >= 1, 'the digests were probed');
+      assert.equal((await verify(t, q.token, d)).key_id, viaDigest.results[0].imported_api_key?.key_id);
+    } finally {
+      SqlKeyStore.prototype.findExisting = original;
+    }
+  });
+
   test('an item whose conflict is gone by the time it is looked up is imported on its own', async () => {
     const q = await createProject(t, 'batch-vanish');
     const raws = [rawKey(), rawKey(), rawKey()];
@@ -472,9 +501,8 @@ describe('batch import: scale and concurrency', () => {
       return [...rotated.slice(0, 20), ...mine, ...rotated.slice(20)];
     });
 
-    // Hold every batch at its legacy-digest probe until all five have made it, so all five send the
-    // shared keys to the insert together and four of them find them taken there (conflicts).
-    const originalFind = SqlKeyStore.prototype.findExisting;
+    // Hold every batch at the insert until all five have made it, so all five send the shared keys
+    // to the insert together and four of them find them taken there (conflicts).
     const originalInsertMany = SqlKeyStore.prototype.insertMany;
     let arrived = 0;
     let release!: () => void;
@@ -482,16 +510,12 @@ describe('batch import: scale and concurrency', () => {
       release = r;
     });
     const outcomes: string[] = [];
-    SqlKeyStore.prototype.findExisting = async function (this: SqlKeyStore, ...args: Parameters<SqlKeyStore['findExisting']>) {
-      const result = await originalFind.apply(this, args);
-      if (args[0] === 'imported' && args[1].length === 100 && args[2].length === 0 && arrived < 5) {
+    SqlKeyStore.prototype.insertMany = async function (this: SqlKeyStore, ...args: Parameters<SqlKeyStore['insertMany']>) {
+      if (args[0].length === 100 && arrived < 5) {
         arrived++;
         if (arrived === 5) release();
         await Promise.race([gate, new Promise((r) => setTimeout(r, 3000))]);
       }
-      return result;
-    };
-    SqlKeyStore.prototype.insertMany = async function (this: SqlKeyStore, ...args: Parameters<SqlKeyStore['insertMany']>) {
       try {
         const result = await originalInsertMany.apply(this, args);
         outcomes.push(...result);
@@ -513,10 +537,9 @@ describe('batch import: scale and concurrency', () => {
         ),
       );
     } finally {
-      SqlKeyStore.prototype.findExisting = originalFind;
       SqlKeyStore.prototype.insertMany = originalInsertMany;
     }
-    assert.equal(arrived, 5, 'all five batches reached the existence check');
+    assert.equal(arrived, 5, 'all five batches reached the insert');
     // Each shared key went in once; the other four batches met it as a conflict, not an error.
     assert.equal(outcomes.filter((o) => o === 'conflict').length, 4 * 40, `conflicts in the insert: ${outcomes.join(', ')}`);
     assert.equal(outcomes.filter((o) => o === 'inserted').length, 40 + 5 * 60);

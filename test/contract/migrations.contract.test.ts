@@ -77,6 +77,31 @@ for (const backend of BACKENDS) {
         await cleanup();
       }
     });
+
+    it('0003 marks exactly the projects that held imported keys as possibly holding legacy digests', async () => {
+      const { store, cleanup } = await freshDatabase(backend);
+      try {
+        await migrateUp(store);
+        assert.deepEqual(await migrateDown(store), ['0003_legacy_digest_marker']);
+        const [withImported, withIssued, empty] = [projectRecord(), projectRecord(), projectRecord()];
+        for (const p of [withImported, withIssued, empty]) await store.projects.create(p);
+        await store.keys(withImported.id).insert(keyRecord({ kind: 'imported', tokenPrefix: null, lookupHash: 'ab'.repeat(32) }));
+        await store.keys(withIssued.id).insert(keyRecord());
+        assert.deepEqual(await migrateUp(store), ['0003_legacy_digest_marker']);
+        assert.equal(await store.keys(withImported.id).mayHoldLegacyDigests(), true, 'its hashes cannot be told apart: marked');
+        assert.equal(await store.keys(withIssued.id).mayHoldLegacyDigests(), false);
+        assert.equal(await store.keys(empty.id).mayHoldLegacyDigests(), false);
+        // Set only by markLegacyDigests, for that project alone, and idempotent.
+        await store.keys(empty.id).markLegacyDigests();
+        await store.keys(empty.id).markLegacyDigests();
+        assert.equal(await store.keys(empty.id).mayHoldLegacyDigests(), true);
+        assert.equal(await store.keys(withIssued.id).mayHoldLegacyDigests(), false);
+        // A project that has no usage row at all is assumed to hold some.
+        assert.equal(await store.keys('00000000-0000-4000-8000-000000000000').mayHoldLegacyDigests(), true);
+      } finally {
+        await cleanup();
+      }
+    });
   });
 }
 

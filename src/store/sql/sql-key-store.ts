@@ -58,6 +58,9 @@ export function compileHotQueries(dialect: SqlDialect): HotQueries {
   };
 }
 
+/** A counter row made late (the project's keys predate it) cannot know whether a digest is among them. */
+const LEGACY_DIGESTS_UNKNOWN = 1;
+
 /** Key storage bound to one project: every statement carries `project_id = ?` by construction. */
 export class SqlKeyStore implements KeyStore {
   constructor(
@@ -160,6 +163,20 @@ export class SqlKeyStore implements KeyStore {
     });
   }
 
+  mayHoldLegacyDigests(): Promise<boolean> {
+    return this.run(async () => {
+      const row = await this.db.selectFrom('project_usage').select('legacy_digests').where('project_id', '=', this.projectId).executeTakeFirst();
+      // No counter row: nothing is known about the project's keys, so assume it may.
+      return !row || Number(row.legacy_digests) !== 0;
+    });
+  }
+
+  markLegacyDigests(): Promise<void> {
+    return this.run(async () => {
+      await this.db.updateTable('project_usage').set({ legacy_digests: 1 }).where('project_id', '=', this.projectId).where('legacy_digests', '=', 0).execute();
+    });
+  }
+
   findExisting(kind: KeyKind, lookupHashes: string[], requestIds: string[]): Promise<KeyRecord[]> {
     return this.run(async () => {
       const out: KeyRecord[] = [];
@@ -217,7 +234,7 @@ export class SqlKeyStore implements KeyStore {
         else
           await trx
             .insertInto('project_usage')
-            .values({ project_id: this.projectId, active_keys: current + inserted })
+            .values({ project_id: this.projectId, active_keys: current + inserted, legacy_digests: LEGACY_DIGESTS_UNKNOWN })
             .execute();
         return outcomes;
       }),
@@ -340,7 +357,7 @@ export class SqlKeyStore implements KeyStore {
           if (maxActive != null && count >= maxActive) throw new QuotaExceeded(maxActive, count);
           await trx
             .insertInto('project_usage')
-            .values({ project_id: this.projectId, active_keys: count + 1 })
+            .values({ project_id: this.projectId, active_keys: count + 1, legacy_digests: LEGACY_DIGESTS_UNKNOWN })
             .execute();
         }
         await trx.insertInto('api_keys').values(keyToRow(this.projectId, record)).execute();

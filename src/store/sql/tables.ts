@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /** Kysely table types. Timestamps are epoch milliseconds (BIGINT), JSON is TEXT: portable across the three dialects. */
 export interface ApiKeysTable {
   project_id: string;
@@ -61,6 +63,8 @@ export interface ApiTokensTable {
 export interface ProjectUsageTable {
   project_id: string;
   active_keys: number;
+  /** 1 when the project may hold keys under a legacy SHA-256 digest (migration 0003); defaults to 0. */
+  legacy_digests: ColumnType<number, number | undefined, number>;
 }
 
 export interface ProjectDomainsTable {
