@@ -307,6 +307,30 @@ for (const backend of BACKENDS) {
         assert.deepEqual(await keys.insertMany([], base + 2), []);
       });
 
+      it('concurrent batches with overlapping records: each hash stored once, the counter exact, no error', async () => {
+        const [p] = await twoProjects(store());
+        const keys = store().keys(p);
+        const base = await store().projects.activeKeyCount(p);
+        const shared = Array.from({ length: 60 }, () => randomUUID().replaceAll('-', '').repeat(2));
+        // Six batches, each with the shared hashes (in a different order) and 40 records of its own.
+        const batches = Array.from({ length: 6 }, (_, b) => {
+          const rotated = [...shared.slice(b * 10), ...shared.slice(0, b * 10)];
+          const own = Array.from({ length: 40 }, () => importedKeyRecord());
+          return [
+            ...rotated.slice(0, 30).map((h) => importedKeyRecord({ lookupHash: h })),
+            ...own,
+            ...rotated.slice(30).map((h) => importedKeyRecord({ lookupHash: h })),
+          ];
+        });
+        const outcomes = await Promise.all(batches.map((b) => keys.insertMany(b, null)));
+        const inserted = batches.flatMap((b, i) => b.filter((_, j) => outcomes[i][j] === 'inserted'));
+        assert.equal(inserted.length, 60 + 6 * 40, 'each shared hash once, every own record');
+        assert.equal(outcomes.flat().filter((o) => o === 'conflict').length, 5 * 60);
+        for (const h of shared) assert.ok(await keys.getByLookupHash(h), 'stored');
+        for (const k of inserted) assert.equal((await keys.getById(k.keyId))?.lookupHash, k.lookupHash);
+        assert.equal(await store().projects.activeKeyCount(p), base + 60 + 6 * 40);
+      });
+
       it('more records than one statement holds: 450 records with conflicts spread through them', async () => {
         const [p] = await twoProjects(store());
         const keys = store().keys(p);
