@@ -44,10 +44,10 @@ export interface LegacyHashUpgrader {
   upgradeLookupHash(keyId: string, from: string, to: string): Promise<void>;
 }
 
-/** Write side of keys, bound to one project. */
 /** What `KeyStore.insertMany` did with one record. */
 export type InsertOutcome = 'inserted' | 'conflict' | 'over-quota';
 
+/** Write side of keys, bound to one project. */
 export interface KeyStore extends KeyReader, LegacyHashUpgrader, LastUsedWriter {
   getByKind(kind: KeyKind, keyId: string): Promise<KeyRecord | undefined>;
   getByRequestId(kind: KeyKind, requestId: string): Promise<KeyRecord | undefined>;

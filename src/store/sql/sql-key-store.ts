@@ -11,9 +11,10 @@ import { KEY_COLUMNS, type KeyRow, keyToRow, reasonToNumber, rowToKey, STATUS_AC
  * runs it through a cached prepared statement.
  */
 export interface HotQueries {
-  /** Single-row insert; parameters in the order of `keyToRow`'s keys. */
-  insertOne: CompiledQuery;
-  /** The same insert, skipped on any unique conflict (in process only: run with `fastRun`, 1 row changed or 0). */
+  /**
+   * Single-row insert skipped on any unique conflict; parameters in the order of `keyToRow`'s keys. In
+   * process only (null elsewhere): run with `fastRun`, 1 row changed or 0.
+   */
   insertOneIfNew: CompiledQuery | null;
   byId: CompiledQuery;
   byLookupHash: CompiledQuery;
@@ -44,7 +45,6 @@ export function compileHotQueries(dialect: SqlDialect): HotQueries {
     requestId: null,
   });
   return {
-    insertOne: dialect.db.insertInto('api_keys').values(template).compile(),
     insertOneIfNew: dialect.capabilities.inProcess
       ? dialect.db
           .insertInto('api_keys')
