@@ -68,12 +68,14 @@ export async function importBatch(
   // A raw key may already be stored under its legacy digest: no unique index can see that, so in a
   // project that may hold digests those are probed first, and an item that hits one is resolved below
   // instead of inserted. The marker is set before any digest goes in and read fresh here.
-  if (candidates.some((c) => c.input.rawKey === undefined)) await store.markLegacyDigests();
-  const probe = candidates.some((c) => c.input.rawKey !== undefined) && (await store.mayHoldLegacyDigests());
+  const byDigest = candidates.some((c) => c.input.rawKey === undefined);
+  if (byDigest) await store.markLegacyDigests();
+  const probe = candidates.some((c) => c.input.rawKey !== undefined) && (byDigest || (await store.mayHoldLegacyDigests()));
   const digests = probe ? candidates.flatMap((c) => c.hashes.filter((h) => h !== c.record.lookupHash)) : [];
   const stored = new Set(digests.length ? (await store.findExisting('imported', digests, [])).map((k) => k.lookupHash) : []);
-  const held = candidates.filter((c) => c.hashes.some((h) => stored.has(h)));
-  const toInsert = held.length ? candidates.filter((c) => !c.hashes.some((h) => stored.has(h))) : candidates;
+  const held: Candidate[] = [];
+  const toInsert: Candidate[] = [];
+  for (const c of candidates) (c.hashes.some((h) => stored.has(h)) ? held : toInsert).push(c);
 
   const outcomes = toInsert.length
     ? await store.insertMany(

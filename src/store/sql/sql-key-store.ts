@@ -1,9 +1,8 @@
-import { type CompiledQuery, sql, type Transaction } from 'kysely';
+import { type CompiledQuery, sql } from 'kysely';
 import type { InsertOutcome, KeyStore } from '../ports.js';
 import type { KeyKind, KeyPatch, KeyRecord, ListQuery, Revocation } from '../records.js';
 import { QuotaExceeded } from '../store-errors.js';
 import { type SqlDialect, translated } from './dialects/dialect.js';
-import type { Database } from './tables.js';
 import { KEY_COLUMNS, type KeyRow, keyToRow, reasonToNumber, rowToKey, STATUS_ACTIVE, STATUS_REVOKED } from './key-rows.js';
 
 /**
@@ -57,9 +56,6 @@ export function compileHotQueries(dialect: SqlDialect): HotQueries {
     byAnyLookupHash: base().where('lookup_hash', 'in', ['?', '?']).compile(),
   };
 }
-
-/** A counter row made late (the project's keys predate it) cannot know whether a digest is among them. */
-const LEGACY_DIGESTS_UNKNOWN = 1;
 
 /** Key storage bound to one project: every statement carries `project_id = ?` by construction. */
 export class SqlKeyStore implements KeyStore {
@@ -231,21 +227,16 @@ export class SqlKeyStore implements KeyStore {
             .set({ active_keys: current + inserted })
             .where('project_id', '=', this.projectId)
             .execute();
-        else
-          await trx
-            .insertInto('project_usage')
-            .values({ project_id: this.projectId, active_keys: current + inserted, legacy_digests: LEGACY_DIGESTS_UNKNOWN })
-            .execute();
+        else await this.repairCounter(trx, current + inserted);
         return outcomes;
       }),
     );
   }
 
   /** Inserts the records that collide with no stored key; returns the key ids it inserted. */
-  private async insertIfNew(trx: Transaction<Database>, records: KeyRecord[]): Promise<Set<string>> {
+  private async insertIfNew(trx: SqlDialect['db'], records: KeyRecord[]): Promise<Set<string>> {
     const rows = records.map((r) => keyToRow(this.projectId, r));
-    const { inProcess, returning } = this.dialect.capabilities;
-    if (inProcess && this.hot.insertOneIfNew) {
+    if (this.hot.insertOneIfNew) {
       // One cached prepared statement per row, on the transaction's (only) connection. Its change count
       // tells whether it inserted: RETURNING would cost ~9 ms more per 1000 rows in SQLite.
       const ids = new Set<string>();
@@ -253,7 +244,7 @@ export class SqlKeyStore implements KeyStore {
       return ids;
     }
     // 22 columns per row: at most 200 rows per statement stays under PostgreSQL's and MySQL's parameter limits.
-    if (returning) {
+    if (this.dialect.capabilities.returning) {
       const done = await trx
         .insertInto('api_keys')
         .values(rows)
@@ -351,18 +342,22 @@ export class SqlKeyStore implements KeyStore {
         if (Number(res.numUpdatedRows) !== 1) {
           const row = await trx.selectFrom('project_usage').select('active_keys').where('project_id', '=', this.projectId).executeTakeFirst();
           if (row) throw new QuotaExceeded(maxActive ?? 0, Number(row.active_keys));
-          // A project without a counter row (should not happen: created with the project, backfilled by
-          // the migration) is repaired from the keys themselves.
           const count = await this.countActive(trx);
           if (maxActive != null && count >= maxActive) throw new QuotaExceeded(maxActive, count);
-          await trx
-            .insertInto('project_usage')
-            .values({ project_id: this.projectId, active_keys: count + 1, legacy_digests: LEGACY_DIGESTS_UNKNOWN })
-            .execute();
+          await this.repairCounter(trx, count + 1);
         }
         await trx.insertInto('api_keys').values(keyToRow(this.projectId, record)).execute();
       }),
     );
+  }
+
+  /**
+   * Creates a missing counter row (should not happen: made with the project, backfilled by migration
+   * 0002) from a count of the keys. Made this late, it cannot know whether any of those keys is stored
+   * under a legacy digest, so it says one may be.
+   */
+  private async repairCounter(db: SqlDialect['db'], activeKeys: number): Promise<void> {
+    await db.insertInto('project_usage').values({ project_id: this.projectId, active_keys: activeKeys, legacy_digests: 1 }).execute();
   }
 
   private async countActive(db: SqlDialect['db']): Promise<number> {

@@ -61,6 +61,16 @@ export function openSqlite(dsn: string): SqlDialect {
   // Hot-path statements by SQL: the main connection's, and for a read-only reader statement its
   // RowReader on the main connection and (with the snapshot reader) the same statement on the reader's.
   const statements = new Map<string, { stmt: BetterSqlite3.Statement; read?: RowReader; snapshotRead?: RowReader }>();
+  const statementFor = (sql: string) => {
+    let entry = statements.get(sql);
+    if (!entry) {
+      const stmt = raw.prepare(sql);
+      const readOnly = stmt.reader && stmt.readonly;
+      entry = { stmt, read: readOnly ? rowReader(stmt) : undefined, snapshotRead: readOnly ? reader?.prepare(sql) : undefined };
+      statements.set(sql, entry);
+    }
+    return entry;
+  };
 
   return {
     name: 'sqlite',
@@ -75,14 +85,7 @@ export function openSqlite(dsn: string): SqlDialect {
     },
     async fastQuery<R>(query: CompiledQuery): Promise<R[]> {
       try {
-        let entry = statements.get(query.sql);
-        if (!entry) {
-          const stmt = raw.prepare(query.sql);
-          const readOnly = stmt.reader && stmt.readonly;
-          entry = { stmt, read: readOnly ? rowReader(stmt) : undefined, snapshotRead: readOnly ? reader?.prepare(query.sql) : undefined };
-          statements.set(query.sql, entry);
-        }
-        const { stmt, read, snapshotRead } = entry;
+        const { stmt, read, snapshotRead } = statementFor(query.sql);
         if (read) {
           // A caller inside a transaction must see its own writes: only standalone lookups go to the snapshot.
           if (reader && snapshotRead && !raw.inTransaction) return reader.all<R>(snapshotRead, query.parameters);
@@ -98,13 +101,9 @@ export function openSqlite(dsn: string): SqlDialect {
     },
     async fastRun(query: CompiledQuery): Promise<number> {
       try {
-        let entry = statements.get(query.sql);
-        if (!entry) {
-          entry = { stmt: raw.prepare(query.sql) };
-          statements.set(query.sql, entry);
-        }
+        const { stmt } = statementFor(query.sql);
         reader?.end();
-        return entry.stmt.run(...(query.parameters as unknown[])).changes;
+        return stmt.run(...(query.parameters as unknown[])).changes;
       } catch (e) {
         throw translate(e);
       }
