@@ -67,7 +67,7 @@ export async function importBatch(
 
   // A raw key may already be stored under its legacy digest: no unique index can see that, so in a
   // project that may hold digests those are probed first, and an item that hits one is resolved below
-  // instead of inserted. The marker is set before any digest goes in and read fresh here.
+  // instead of inserted. The marker is set before any digest goes in and read fresh here (unless this batch just set it).
   const byDigest = candidates.some((c) => c.input.rawKey === undefined);
   if (byDigest) await store.markLegacyDigests();
   const probe = candidates.some((c) => c.input.rawKey !== undefined) && (byDigest || (await store.mayHoldLegacyDigests()));
