@@ -74,3 +74,22 @@ export function runTestFile(file, { env = process.env, budgetMs, testTimeoutMs }
     });
   });
 }
+
+/**
+ * What a failed file's output says about its failures, short enough to repeat at the end of the run
+ * (CI shows only the tail of a long log): the reporter's "failing tests" section, the runner's own
+ * diagnostics (e.g. an error thrown after its test ended, which fails the file by its path), or, when
+ * the file printed neither (a crash), its last lines.
+ * @param {string} output
+ * @param {number} [maxLines]
+ * @returns {string}
+ */
+export function failureDigest(output, maxLines = 60) {
+  const lines = output.split('\n');
+  const diagnostics = lines.filter((l) => /^ℹ (Error|Warning)\b/.test(l) || /generated asynchronous activity/.test(l));
+  const start = lines.findLastIndex((l) => l.startsWith('✖ failing tests:'));
+  const body = start >= 0 ? lines.slice(start + 1) : lines.slice(-40);
+  const picked = [...diagnostics, ...body.filter((l) => l.trim() !== '')];
+  const cut = picked.length > maxLines ? [...picked.slice(0, maxLines), `… ${picked.length - maxLines} more line(s)`] : picked;
+  return `${cut.join('\n')}\n`;
+}

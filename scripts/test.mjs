@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
-import { killAll, runTestFile } from './run-test-file.mjs';
+import { failureDigest, killAll, runTestFile } from './run-test-file.mjs';
 
 const fast = process.argv.includes('--fast');
 // A hang must fail the run, never stall it. Each test file runs in its own `node --test` process group
@@ -90,6 +90,8 @@ for (const signal of ['SIGINT', 'SIGTERM'])
   });
 
 const failedFiles = [];
+// Repeated just above the closing line, where a long log's tail (all CI may show) still holds them.
+const failureDetails = [];
 for (const phase of phases) {
   if (only && !phase.name.startsWith(only)) continue;
   if (!phase.files.length) continue;
@@ -115,7 +117,9 @@ for (const phase of phases) {
       totals.skip += r.skip;
       if (r.fail) {
         phaseFailed = true;
-        failedFiles.push(`${file}${phase.env?.KEYSMITH_TEST_DB ? ` (${phase.env.KEYSMITH_TEST_DB})` : ''}`);
+        const name = `${file}${phase.env?.KEYSMITH_TEST_DB ? ` (${phase.env.KEYSMITH_TEST_DB})` : ''}`;
+        failedFiles.push(name);
+        failureDetails.push(`── ${name}\n${r.note}${failureDigest(r.output)}`);
       }
     }
   };
@@ -135,6 +139,7 @@ async function runFile(file, env) {
   return r;
 }
 
+if (failureDetails.length) console.error(`\n=== what failed ===\n\n${failureDetails.join('\n')}`);
 if (failedFiles.length) console.error(`\nfailed files:\n  ${failedFiles.join('\n  ')}`);
 if (failedPhases.length) console.error(`\nfailed phases: ${failedPhases.join(', ')}`);
 console.log(`\n${totals.pass} passed, ${totals.fail} failed, ${totals.skip} skipped`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 // @ts-expect-error: a plain .mjs script without type declarations
-import { runTestFile } from '../../scripts/run-test-file.mjs';
+import { failureDigest, runTestFile } from '../../scripts/run-test-file.mjs';
 
 /**
  * The suite's own runner (scripts/test.mjs runs every file through runTestFile). What it reports is the
@@ -33,6 +33,33 @@ describe('test file runner (scripts/run-test-file.mjs)', () => {
     assert.equal(r.pass, 1);
     assert.equal(r.fail, 1);
     assert.match(r.output, /fails/);
+  });
+
+  it('the digest of a failing file names the failing test and its assertion', async () => {
+    const r = await run('one-failure');
+    const digest: string = failureDigest(r.output);
+    assert.match(digest, /✖ fails/);
+    assert.match(digest, /AssertionError/);
+    assert.doesNotMatch(digest, /✔/, 'passing tests are left out');
+  });
+
+  it('an error thrown after its test ended fails the file, and the digest says what it was', async () => {
+    const r = await run('late-error');
+    assert.equal(r.fail, 1, r.output);
+    const digest: string = failureDigest(r.output);
+    assert.match(digest, /asynchronous activity after the test ended/);
+    assert.match(digest, /thrown after the test ended/);
+    assert.match(digest, /late-error\.ts/);
+  });
+
+  it('a digest is capped, and a crash without a report keeps its last lines', () => {
+    const long = ['✖ failing tests:', ...Array.from({ length: 200 }, (_, i) => `line ${i}`)].join('\n');
+    const capped = failureDigest(long, 10).trim().split('\n');
+    assert.equal(capped.length, 11);
+    assert.equal(capped.at(-1), '… 190 more line(s)');
+    const crash = Array.from({ length: 100 }, (_, i) => `out ${i}`).join('\n');
+    assert.match(failureDigest(crash), /out 99/);
+    assert.doesNotMatch(failureDigest(crash), /out 50\n/);
   });
 
   it('kills a file that never exits (a handle left open) when its time is up, and counts it as a failure by name', async () => {
