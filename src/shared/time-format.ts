@@ -1,17 +1,28 @@
-let lastMs = Number.NaN;
-let lastText = '';
+// The last two instants formatted, and their text: a batch's keys share a create/update time and an
+// expiry, and a response formats them in turn (create, update, expire, create…), which one slot misses.
+let msA = Number.NaN;
+let textA = '';
+let msB = Number.NaN;
+let textB = '';
 
 /**
- * RFC 3339 (UTC, millisecond precision) for API responses; undefined stays undefined. The last answer is
- * kept: the keys of one batch share their create and update times, and a response formats them all.
+ * RFC 3339 (UTC, millisecond precision) for API responses; undefined stays undefined. The last two
+ * answers are kept (V8's toISOString asks ICU for the time zone on every call, ~1 µs).
  */
 export function rfc3339(ms: number | null | undefined): string | undefined {
   if (ms === null || ms === undefined) return undefined;
-  if (ms !== lastMs) {
-    lastText = new Date(ms).toISOString();
-    lastMs = ms;
+  if (ms === msA) return textA;
+  if (ms !== msB) {
+    textB = new Date(ms).toISOString();
+    msB = ms;
   }
-  return lastText;
+  // The hit becomes the first slot; the other is kept in the second.
+  const t = textB;
+  msB = msA;
+  textB = textA;
+  msA = ms;
+  textA = t;
+  return t;
 }
 
 // The last whole second `isoTimestamp` formatted, and its text up to the dot ("2026-11-27T22:01:10.").

@@ -24,7 +24,7 @@ describe('time-ordered ids', () => {
 
 describe('rfc3339', () => {
   it('formats like toISOString, also when the same and different instants alternate; null and undefined stay undefined', () => {
-    const values = [0, 1_795_000_000_123, 1_795_000_000_123, 1, 1_795_000_000_123, 253_402_300_799_999, 0];
+    const values = [0, 1_795_000_000_123, 1_795_000_000_123, 1, 1_795_000_000_123, 253_402_300_799_999, 0, 1, 0, 1, 2, 0, 2, 1, 3, 3, 2];
     for (const ms of values) assert.equal(rfc3339(ms), new Date(ms).toISOString());
     assert.equal(rfc3339(null), undefined);
     assert.equal(rfc3339(undefined), undefined);
