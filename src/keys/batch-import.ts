@@ -33,7 +33,8 @@ const fail = (index: number, code: BatchErrorCode, message: string): BatchItemRe
  * indexes are the existence check: new keys go straight into one transaction that skips any that
  * collide (insertMany), so a batch of new keys is one probe (for legacy digests) and one transaction.
  * Only the items that did not go in are looked up afterwards, to tell a replay from a duplicate from
- * an item over quota. Order decides who gets the last quota slots and which of two in-batch
+ * an item over quota; a batch sent again (its first request id stored) is looked up first instead.
+ * Order decides who gets the last quota slots and which of two in-batch
  * duplicates wins.
  */
 export async function importBatch(
@@ -65,17 +66,22 @@ export async function importBatch(
     candidates.push({ index, input: item, record, hashes });
   }
 
+  // A resumed import re-sends batches that went in before, every item a replay; trying each insert
+  // first would cost a failed insert per item. One point lookup of the first request id tells such a
+  // batch apart, and its items are then answered from the store before anything is inserted.
+  const pending = (await looksResent(store, candidates)) ? await answerFromStore(store, candidates, results) : candidates;
+
   // A raw key may already be stored under its legacy digest: no unique index can see that, so in a
   // project that may hold digests those are probed first, and an item that hits one is resolved below
   // instead of inserted. The marker is set before any digest goes in and read fresh here (unless this batch just set it).
-  const byDigest = candidates.some((c) => c.input.rawKey === undefined);
+  const byDigest = pending.some((c) => c.input.rawKey === undefined);
   if (byDigest) await store.markLegacyDigests();
-  const probe = candidates.some((c) => c.input.rawKey !== undefined) && (byDigest || (await store.mayHoldLegacyDigests()));
-  const digests = probe ? candidates.flatMap((c) => c.hashes.filter((h) => h !== c.record.lookupHash)) : [];
+  const probe = pending.some((c) => c.input.rawKey !== undefined) && (byDigest || (await store.mayHoldLegacyDigests()));
+  const digests = probe ? pending.flatMap((c) => c.hashes.filter((h) => h !== c.record.lookupHash)) : [];
   const stored = new Set(digests.length ? (await store.findExisting('imported', digests, [])).map((k) => k.lookupHash) : []);
   const held: Candidate[] = [];
   const toInsert: Candidate[] = [];
-  for (const c of candidates) (c.hashes.some((h) => stored.has(h)) ? held : toInsert).push(c);
+  for (const c of pending) (c.hashes.some((h) => stored.has(h)) ? held : toInsert).push(c);
 
   const outcomes = toInsert.length
     ? await store.insertMany(
@@ -99,10 +105,40 @@ export async function importBatch(
 
 type Candidate = { index: number; input: ImportInput; record: KeyRecord; hashes: string[] };
 
+/** Whether the batch's first request id is stored already: the batch is then most likely being sent again. */
+async function looksResent(store: KeyStore, items: Candidate[]): Promise<boolean> {
+  const first = items.find((c) => c.input.requestId)?.input.requestId;
+  return first !== undefined && (await store.findExisting('imported', [], [first])).length > 0;
+}
+
 /**
- * Why an item was not inserted: an earlier import with its request id (a replay, answered with that
- * key), a stored key with its hash (ALREADY_EXISTS), or no free quota slot (RESOURCE_EXHAUSTED). An
- * item whose conflict is gone by now (the colliding key was deleted meanwhile) is imported on its own.
+ * Answers the items the store already holds — an earlier import with the item's request id (a replay,
+ * answered with that key), else a stored key with one of its hashes (ALREADY_EXISTS) — in one query,
+ * and returns the others.
+ */
+async function answerFromStore(store: KeyStore, items: Candidate[], results: (BatchItemResult | undefined)[]): Promise<Candidate[]> {
+  if (!items.length) return [];
+  const existing = await store.findExisting(
+    'imported',
+    items.flatMap((c) => c.hashes),
+    items.flatMap((c) => (c.input.requestId ? [c.input.requestId] : [])),
+  );
+  const byRequest = new Map(existing.filter((k) => k.requestId).map((k) => [k.requestId as string, k]));
+  const byHash = new Set(existing.map((k) => k.lookupHash));
+  const rest: Candidate[] = [];
+  for (const c of items) {
+    const replay = c.input.requestId ? byRequest.get(c.input.requestId) : undefined;
+    if (replay) results[c.index] = { index: c.index, key: replay, replayed: true };
+    else if (c.hashes.some((h) => byHash.has(h))) results[c.index] = fail(c.index, 'ALREADY_EXISTS', 'This key is already imported in this project.');
+    else rest.push(c);
+  }
+  return rest;
+}
+
+/**
+ * Why an item was not inserted: what the store holds (answerFromStore), else no free quota slot
+ * (RESOURCE_EXHAUSTED). An item whose conflict is gone by now (the colliding key was deleted
+ * meanwhile) is imported on its own.
  */
 async function resolveNotInserted(
   service: ImportedKeyService,
@@ -112,19 +148,8 @@ async function resolveNotInserted(
   overQuota: Set<Candidate>,
   results: (BatchItemResult | undefined)[],
 ): Promise<void> {
-  if (!items.length) return;
-  const existing = await store.findExisting(
-    'imported',
-    items.flatMap((c) => c.hashes),
-    items.flatMap((c) => (c.input.requestId ? [c.input.requestId] : [])),
-  );
-  const byRequest = new Map(existing.filter((k) => k.requestId).map((k) => [k.requestId as string, k]));
-  const byHash = new Set(existing.map((k) => k.lookupHash));
-  for (const c of items) {
-    const replay = c.input.requestId ? byRequest.get(c.input.requestId) : undefined;
-    if (replay) results[c.index] = { index: c.index, key: replay, replayed: true };
-    else if (c.hashes.some((h) => byHash.has(h))) results[c.index] = fail(c.index, 'ALREADY_EXISTS', 'This key is already imported in this project.');
-    else if (overQuota.has(c)) results[c.index] = fail(c.index, 'RESOURCE_EXHAUSTED', `The project's plan allows ${ctx.maxActiveKeys} active API keys.`);
+  for (const c of await answerFromStore(store, items, results)) {
+    if (overQuota.has(c)) results[c.index] = fail(c.index, 'RESOURCE_EXHAUSTED', `The project's plan allows ${ctx.maxActiveKeys} active API keys.`);
     else {
       try {
         const r = await service.importOne(ctx, store, c.input);

@@ -345,6 +345,52 @@ describe('batch import: per-item semantics', () => {
     );
     assert.equal((await listAll(t, q.token)).length, 4);
   });
+  test('a batch sent again is answered from the store first: its replays are never tried as inserts; new items still go in', async () => {
+    const q = await createProject(t, 'batch-resent');
+    const raws = Array.from({ length: 6 }, () => rawKey());
+    const items = raws.map((r, i) => item(r, { request_id: `resent-${i}` }));
+    const first = await batchOk(t, q.token, items.slice(0, 4));
+    assert.equal(first.success_count, 4);
+    const original = SqlKeyStore.prototype.insertMany;
+    const tried: number[] = [];
+    SqlKeyStore.prototype.insertMany = function (this: SqlKeyStore, ...args: Parameters<SqlKeyStore['insertMany']>) {
+      tried.push(args[0].length);
+      return original.apply(this, args);
+    };
+    try {
+      // The whole batch again (a resumed import): every item a replay, nothing tried.
+      const again = await batchOk(t, q.token, items.slice(0, 4));
+      assert.deepEqual(
+        again.results.map((r) => r.replayed),
+        [true, true, true, true],
+      );
+      assert.deepEqual(
+        again.results.map((r) => r.imported_api_key?.key_id),
+        first.results.map((r) => r.imported_api_key?.key_id),
+      );
+      assert.deepEqual(tried, [], 'no insert was tried');
+      // Sent again with two new items at the end: only those are tried.
+      const grown = await batchOk(t, q.token, [...items.slice(0, 4), item(raws[0], { request_id: 'resent-other' }), items[4]]);
+      assert.deepEqual(
+        grown.results.map((r) => r.error_code ?? (r.replayed ? 'replayed' : 'ok')),
+        ['replayed', 'replayed', 'replayed', 'replayed', E('ALREADY_EXISTS'), 'ok'],
+      );
+      assert.deepEqual(tried, [1]);
+      // A new item first: the batch is not taken for a re-send, and its replay is still told apart after the insert.
+      const mixed = await batchOk(t, q.token, [items[5], items[1]]);
+      assert.deepEqual(
+        mixed.results.map((r) => r.replayed),
+        [false, true],
+      );
+      assert.equal(mixed.results[1].imported_api_key?.key_id, first.results[1].imported_api_key?.key_id);
+      assert.deepEqual(tried, [1, 2]);
+    } finally {
+      SqlKeyStore.prototype.insertMany = original;
+    }
+    assert.equal(await usage(t, 'batch-resent'), 6);
+    for (const [i, raw] of raws.entries()) assert.ok((await verify(t, q.token, raw)).is_valid, `key ${i}`);
+  });
+
   test('items that are not inserted are told apart: legacy digest, replay over a digest, duplicate over quota', async () => {
     const q = await createProject(t, 'batch-resolve', { plan: 'four' });
     const d = rawKey('digest');
