@@ -34,8 +34,7 @@ const fail = (index: number, code: BatchErrorCode, message: string): BatchItemRe
  * collide (insertMany), so a batch of new keys is one probe (for legacy digests) and one transaction.
  * Only the items that did not go in are looked up afterwards, to tell a replay from a duplicate from
  * an item over quota; a batch sent again (its first request id stored) is looked up first instead.
- * Order decides who gets the last quota slots and which of two in-batch
- * duplicates wins.
+ * Order decides who gets the last quota slots and which of two in-batch duplicates wins.
  */
 export async function importBatch(
   service: ImportedKeyService,
