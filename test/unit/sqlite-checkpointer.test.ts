@@ -11,10 +11,11 @@ const driver = createRequire(import.meta.url).resolve('better-sqlite3');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A WAL database with one table; `write(mb)` commits one transaction of about that many megabytes. */
-function database() {
+function database(pageSize = 4096) {
   const dir = mkdtempSync(join(tmpdir(), 'ks-checkpoint-'));
   const path = join(dir, 'k.db');
   const raw = new BetterSqlite3(path);
+  raw.pragma(`page_size = ${pageSize}`);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL)');
@@ -34,6 +35,22 @@ describe('SQLite background checkpoints', () => {
       await sleep(1200); // two looks at the WAL file
       assert.equal(cp.engaged, false);
       assert.equal(db.raw.pragma('wal_autocheckpoint', { simple: true }), 1000);
+    } finally {
+      await cp.close();
+      db.raw.close();
+      db.cleanup();
+    }
+  });
+
+  it('the backstop is 256 MB whatever the page size: 32,768 pages of 8 KB', async () => {
+    const db = database(8192);
+    const cp = backgroundCheckpoints(db.raw, db.path, driver);
+    try {
+      db.write(12);
+      for (let i = 0; i < 40 && !cp.engaged; i++) await sleep(100);
+      assert.equal(cp.engaged, true, 'the worker took over');
+      assert.equal(db.raw.pragma('page_size', { simple: true }), 8192);
+      assert.equal(db.raw.pragma('wal_autocheckpoint', { simple: true }), 32_768);
     } finally {
       await cp.close();
       db.raw.close();

@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  * `wal_checkpoint(PASSIVE)` every `intervalMs`; PASSIVE never blocks writers or readers, and the main
  * connection's commits never fsync (WAL + synchronous=NORMAL). The main connection keeps an automatic
  * checkpoint at a much higher threshold as a backstop, so the WAL stays bounded even if the worker
- * were to fall behind or die — and restarts, under sustained writes (BACKSTOP_CHECKPOINT_PAGES).
+ * were to fall behind or die — and restarts, under sustained writes (BACKSTOP_WAL_BYTES).
  *
  * The worker starts only once the write load calls for it — the WAL file seen above ENGAGE_WAL_BYTES,
  * which SQLite's own 1000-page checkpoints keep it under unless single transactions are large or
@@ -48,8 +48,9 @@ parentPort.on('message', (m) => {
 const ENGAGE_WAL_BYTES = 8 * 1024 * 1024;
 const WATCH_MS = 500;
 /**
- * WAL pages at which the main connection checkpoints by itself once the worker runs (SQLite's default
- * is 1000): 256 MB. More than a bound for a dead worker — under a sustained import the backstop is
+ * WAL size at which the main connection checkpoints by itself once the worker runs (SQLite's default
+ * is 1000 pages): 256 MB, set in pages of the file's own page size (8 KB for a new file, 4 KB for an
+ * older one). More than a bound for a dead worker — under a sustained import the backstop is
  * what restarts the WAL. A PASSIVE checkpoint copies every frame up to the newest commit, but the WAL
  * only starts over when a writer finds it fully copied, and back-to-back commits always leave a newer
  * frame behind; so the WAL grows until the backstop, where the committing request copies what the
@@ -57,7 +58,7 @@ const WATCH_MS = 500;
  * batch imports; measurements in docs/performance.md (issue 5). The WAL file is truncated back to
  * 64 MB afterwards (`journal_size_limit`).
  */
-const BACKSTOP_CHECKPOINT_PAGES = 65_536;
+const BACKSTOP_WAL_BYTES = 256 * 1024 * 1024;
 
 /** Watches `<path>-wal` and moves checkpoints to a worker once it grows past ENGAGE_WAL_BYTES. */
 export function backgroundCheckpoints(raw: BetterSqlite3.Database, path: string, driver: string): Checkpointer {
@@ -69,7 +70,8 @@ export function backgroundCheckpoints(raw: BetterSqlite3.Database, path: string,
         if (closed || worker || s.size < ENGAGE_WAL_BYTES) return;
         clearInterval(watch);
         worker = startCheckpointer(path, driver);
-        raw.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+        const pageBytes = Number(raw.pragma('page_size', { simple: true })) || 4096;
+        raw.pragma(`wal_autocheckpoint = ${Math.ceil(BACKSTOP_WAL_BYTES / pageBytes)}`);
         // After a burst the WAL file would keep its high-water size: truncate it to 64 MB once checkpointed.
         raw.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
       },
