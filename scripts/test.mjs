@@ -4,7 +4,7 @@
 // The API suites run once per database backend (KEYSMITH_TEST_DB). Under CI=true an unreachable
 // PostgreSQL or MariaDB fails the run; locally it is skipped with a clear message.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
 import { failureDigest, killAll, runTestFile } from './run-test-file.mjs';
@@ -21,6 +21,8 @@ const RUN_BUDGET_MS = 45 * 60_000;
 const startedAt = Date.now();
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const ci = process.env.CI === 'true';
+// The same default as test/helpers/browser.ts.
+const CHROMIUM = process.env.KEYSMITH_CHROMIUM ?? '/usr/bin/chromium';
 
 function files(dir) {
   if (!existsSync(dir)) return [];
@@ -59,9 +61,22 @@ if (!fast) {
     { name: 'api (postgres)', files: files('test/api'), env: { KEYSMITH_TEST_DB: 'postgres' }, needs: [5432] },
     { name: 'api (mysql)', files: files('test/api'), env: { KEYSMITH_TEST_DB: 'mysql' }, needs: [3306] },
     { name: 'e2e', files: files('test/e2e'), needs: [5432], concurrency: 1 },
-    // The web console in Debian's chromium (.ci/run installs it); builds dist/console first if missing.
-    { name: 'browser', files: files('test/browser'), concurrency: 1 },
+    // The web console in Debian's chromium (scripts/test-env.sh installs it); builds dist/console first if missing.
+    { name: 'browser', files: files('test/browser'), concurrency: 1, needsFile: CHROMIUM },
   );
+}
+
+// A fresh machine gets what a full run needs (services started, chromium installed) from the README's
+// test command itself, not from a manual step: scripts/test-env.sh, idempotent; KEYSMITH_TEST_SETUP=0 skips it.
+if (!fast && process.env.KEYSMITH_TEST_SETUP !== '0') spawnSync('bash', ['scripts/test-env.sh'], { stdio: 'inherit' });
+
+function executable(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const totals = { pass: 0, fail: 0, skip: 0 };
@@ -96,14 +111,15 @@ for (const phase of phases) {
   if (only && !phase.name.startsWith(only)) continue;
   if (!phase.files.length) continue;
   const missing = [];
-  for (const port of phase.needs ?? []) if (!(await reachable(port))) missing.push(port);
+  for (const port of phase.needs ?? []) if (!(await reachable(port))) missing.push(`port ${port} unreachable`);
+  if (phase.needsFile && !executable(phase.needsFile)) missing.push(`${phase.needsFile} missing`);
   if (missing.length) {
-    const msg = `phase "${phase.name}": service(s) on port ${missing.join(', ')} unreachable`;
+    const msg = `phase "${phase.name}": ${missing.join(', ')}`;
     if (ci) {
       console.error(`FAIL ${msg} (CI=true: an unreachable backend is a failure)`);
       totals.fail += 1;
       failedPhases.push(phase.name);
-    } else console.error(`SKIP ${msg} — start them (see README) to run it`);
+    } else console.error(`SKIP ${msg} — scripts/test-env.sh starts and installs what it needs (as root), or see README`);
     continue;
   }
   console.log(`\n=== ${phase.name}: ${phase.files.length} file(s) ===`);
