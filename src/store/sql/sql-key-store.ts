@@ -200,7 +200,15 @@ export class SqlKeyStore implements KeyStore {
     });
   }
 
-  insertMany(records: KeyRecord[], maxActive: number | null): Promise<InsertOutcome[]> {
+  async insertMany(records: KeyRecord[], maxActive: number | null): Promise<InsertOutcome[]> {
+    const outcomes = await this.insertManyInTransaction(records, maxActive);
+    let inserted = 0;
+    for (const o of outcomes) if (o === 'inserted') inserted++;
+    if (inserted) this.dialect.afterBulkInsert?.(inserted);
+    return outcomes;
+  }
+
+  private insertManyInTransaction(records: KeyRecord[], maxActive: number | null): Promise<InsertOutcome[]> {
     const outcomes = new Array<InsertOutcome>(records.length).fill('over-quota');
     if (!records.length) return Promise.resolve(outcomes);
     return this.run(() =>

@@ -36,6 +36,11 @@ export interface SqlDialect {
    */
   fastWrite(query: CompiledQuery): Promise<void>;
   translateError(error: unknown): unknown;
+  /**
+   * Told after a committed bulk insert of `rows` keys (a batch import). PostgreSQL refreshes its planner
+   * statistics when enough rows went in (pg-statistics.ts); SQLite and MariaDB need nothing.
+   */
+  afterBulkInsert?(rows: number): void;
   /** Connection pool occupancy for /metrics, read on scrape; null where there is no pool (SQLite). */
   poolStats(): PoolStats | null;
   close(): Promise<void>;

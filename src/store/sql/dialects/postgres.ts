@@ -4,6 +4,7 @@ import pg from 'pg';
 import { StoreTimeout, StoreUnavailable, UniqueViolation } from '../../store-errors.js';
 import type { Database } from '../tables.js';
 import type { SqlDialect } from './dialect.js';
+import { BulkLoadStatistics } from './pg-statistics.js';
 
 // BIGINT (int8) arrives as a string by default; our BIGINTs are epoch milliseconds and counters, all < 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
@@ -46,6 +47,12 @@ export function openPostgres(dsn: string): SqlDialect {
     }
   }
 
+  const statistics = new BulkLoadStatistics(async () => {
+    await pool.query('ANALYZE api_keys');
+    const { rows } = await pool.query<{ reltuples: number }>("SELECT reltuples::float8 AS reltuples FROM pg_class WHERE oid = 'api_keys'::regclass");
+    return Number(rows[0]?.reltuples) || 0;
+  });
+
   return {
     name: 'postgres',
     db,
@@ -60,8 +67,10 @@ export function openPostgres(dsn: string): SqlDialect {
       return (await prepared(query)).rowCount ?? 0;
     },
     translateError: translate,
+    afterBulkInsert: (rows) => statistics.noteInserted(rows),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
+      await statistics.settle();
       await db.destroy();
     },
   };
