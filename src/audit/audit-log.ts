@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock.js';
 import type { IdSource } from '../shared/ids.js';
 import type { AuditStore } from '../store/ports.js';
+import { AuditBatcher } from './audit-batcher.js';
 
 export interface AuditEntry {
   action: string;
@@ -25,7 +26,8 @@ interface FailureBucket {
 }
 
 /**
- * The audit log. Mutations are written as they happen (after the change commits). Verification
+ * The audit log. Mutations are written as they happen (after the change commits; the events of
+ * concurrent requests share one transaction, audit-batcher.ts, and each caller waits for its own). Verification
  * failures are aggregated per (project, reason) and flushed once a minute as one event with a count,
  * so a flood of bad credentials writes at most one row per project and reason per minute per node;
  * beyond MAX_FAILURE_BUCKETS distinct buckets, further failures are only counted in `dropped`.
@@ -34,14 +36,17 @@ interface FailureBucket {
 export class AuditLog {
   private readonly failures = new Map<string, FailureBucket>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly batcher: AuditBatcher;
   dropped = 0;
 
   constructor(
-    private readonly store: AuditStore,
+    store: AuditStore,
     private readonly clock: Clock,
     private readonly ids: IdSource,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.batcher = new AuditBatcher(store);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.flushFailures(), FAILURE_FLUSH_MS);
@@ -51,18 +56,16 @@ export class AuditLog {
   async record(projectId: string, entry: AuditEntry): Promise<void> {
     const at = this.clock.now();
     try {
-      await this.store.append(projectId, [
-        {
-          eventId: this.ids.timeUuid(at),
-          at,
-          action: entry.action,
-          actor: entry.actor,
-          keyId: entry.keyId ?? null,
-          reason: entry.reason ?? null,
-          requestId: entry.requestId ?? null,
-          details: entry.details ?? {},
-        },
-      ]);
+      await this.batcher.write(projectId, {
+        eventId: this.ids.timeUuid(at),
+        at,
+        action: entry.action,
+        actor: entry.actor,
+        keyId: entry.keyId ?? null,
+        reason: entry.reason ?? null,
+        requestId: entry.requestId ?? null,
+        details: entry.details ?? {},
+      });
     } catch (e) {
       this.logger.error({ action: entry.action, err: { name: (e as Error).name } }, 'audit write failed');
     }
@@ -101,5 +104,6 @@ export class AuditLog {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.flushFailures();
+    await this.batcher.drain();
   }
 }

@@ -51,6 +51,12 @@ export class SqlAuditStore implements AuditStore {
   append(projectId: string, events: AuditEvent[]) {
     return this.run(async () => {
       if (events.length === 1) await this.dialect.fastWrite({ ...this.insertOne, parameters: Object.values(toRow(projectId, events[0])) });
+      else if (events.length && this.dialect.capabilities.inProcess)
+        // In process the prepared single-row statement, run per event inside one transaction, beats
+        // compiling and preparing a multi-row INSERT for each group commit (audit-batcher.ts).
+        await this.dialect.db.transaction().execute(async () => {
+          for (const e of events) await this.dialect.fastRun({ ...this.insertOne, parameters: Object.values(toRow(projectId, e)) });
+        });
       else if (events.length)
         await this.dialect.db
           .insertInto('audit_events')
