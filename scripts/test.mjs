@@ -68,7 +68,9 @@ if (!fast) {
 
 // A fresh machine gets what a full run needs (services started, chromium installed) from the README's
 // test command itself, not from a manual step: scripts/test-env.sh, idempotent; KEYSMITH_TEST_SETUP=0 skips it.
-if (!fast && process.env.KEYSMITH_TEST_SETUP !== '0') spawnSync('bash', ['scripts/test-env.sh'], { stdio: 'inherit' });
+// Only when a selected phase needs a service or chromium (`--only=unit` never installs anything).
+const needsSetup = phases.some((p) => (!only || p.name.startsWith(only)) && (p.needs || p.needsFile));
+if (needsSetup && process.env.KEYSMITH_TEST_SETUP !== '0') spawnSync('bash', ['scripts/test-env.sh'], { stdio: 'inherit' });
 
 function executable(path) {
   try {
