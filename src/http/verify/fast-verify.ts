@@ -7,6 +7,7 @@ import { requestIdFrom, SECURITY_HEADERS } from '../plugins/request-context.js';
 import { VerifyRequest } from '../schemas/verify.js';
 import { authenticateTenant, type TenantDeps } from '../tenant.js';
 import { typeboxValidatorCompiler } from '../validator.js';
+import { TurnWriter } from './turn-writer.js';
 import type { VerifyEndpoint } from './verify-endpoint.js';
 
 /** The one URL this path serves, and its route pattern as Fastify reports it (metrics and access-log label). */
@@ -49,7 +50,12 @@ export class FastVerify {
     error?: FastifyError & { field?: string };
   };
 
-  constructor(private readonly deps: FastVerifyDeps) {}
+  /** Answers leave at the end of the event-loop turn, together (turn-writer.ts explains the gain). */
+  private readonly turn: TurnWriter;
+
+  constructor(private readonly deps: FastVerifyDeps) {
+    this.turn = new TurnWriter((e) => deps.logger.error({ err: { name: (e as Error)?.name, message: (e as Error)?.message } }, 'verify response not sent'));
+  }
 
   accepts(req: IncomingMessage): boolean {
     const h = req.headers;
@@ -67,8 +73,8 @@ export class FastVerify {
     const started = performance.now();
     const reqId = requestIdFrom(req.headers['x-request-id'], this.deps.newId);
     this.answer(req).then(
-      (a) => this.send(res, reqId, started, a),
-      (e: FastifyError) => this.send(res, reqId, started, this.failure(e, reqId)),
+      (a) => this.later(res, reqId, started, a),
+      (e: FastifyError) => this.later(res, reqId, started, this.failure(e, reqId)),
     );
   }
 
@@ -116,6 +122,17 @@ export class FastVerify {
     else if (r.log === 'internal')
       this.deps.logger.error({ reqId, err: { name: e.name, message: e.message, code: e.code, stack: e.stack } }, 'unhandled error');
     return r;
+  }
+
+  private later(res: ServerResponse, reqId: string, started: number, a: Answer): void {
+    this.turn.later(() => {
+      try {
+        this.send(res, reqId, started, a);
+      } catch (e) {
+        res.destroy();
+        throw e;
+      }
+    });
   }
 
   private send(res: ServerResponse, reqId: string, started: number, a: Answer): void {
