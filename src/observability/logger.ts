@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { isoTimestamp } from '../shared/time-format.js';
+import { LineBlocks } from './line-blocks.js';
 
 /**
  * Paths that must never reach a log line even if some code logs a whole object by mistake:
@@ -46,13 +47,12 @@ export function createLogger(level: string, destination?: DestinationStream, mix
 
 /**
  * stdout, written in blocks of ≥ 4 KB instead of one write per line (each write is a thread-pool job:
- * at ~15,000 verifies/s the per-line writes cost ≈ 10 % of the server's CPU), and flushed at least once
- * a second so a quiet server's lines are never held back longer. pino flushes the rest on exit.
+ * at ~15,000 verifies/s the per-line writes cost ≈ 10 % of the server's CPU), gathered by LineBlocks
+ * (line-blocks.ts: sonic-boom's own minLength re-measures its whole buffer on every line), and flushed
+ * at least once a second so a quiet server's lines are never held back longer; the rest at exit.
  */
 function bufferedStdout(): DestinationStream {
-  const dest = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  setInterval(() => {
-    if (!(dest as unknown as { destroyed?: boolean }).destroyed) dest.flush();
-  }, 1000).unref();
+  const dest = new LineBlocks(pino.destination({ dest: 1, sync: false }), 4096);
+  setInterval(() => dest.flush(), 1000).unref();
   return dest;
 }
