@@ -1,8 +1,9 @@
 import { openSync, rmSync } from 'node:fs';
-import pino, { type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
 import { buildApp, type KeysmithApp, startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { ProjectContext } from '../../src/projects/project-context.js';
+import { blockLogDestination } from '../../src/observability/logger.js';
 import type { KeyStore } from '../../src/store/ports.js';
 import { type Backend, createTestDatabase, type TestDatabase } from '../../test/helpers/databases.js';
 import { scratchDir } from './paths.js';
@@ -41,10 +42,11 @@ export function benchConfig(dsn: string, dataDir: string, extra: Record<string, 
 }
 
 /**
- * The app's own logger (redaction, formatters) writing to /dev/null: every line is still built and
- * serialised, so its cost is measured, but nothing is kept.
+ * The app's own logger (redaction, formatters) writing to /dev/null through the destination the server
+ * gives stdout (4 KB blocks, observability/logger.ts): every line is still built, serialised and
+ * written, so its cost is measured, but nothing is kept.
  */
-export const nullLogStream = (): DestinationStream => pino.destination({ dest: openSync('/dev/null', 'w'), sync: process.env.LOGSYNC === '1' });
+export const nullLogStream = (): DestinationStream => blockLogDestination(openSync('/dev/null', 'w'));
 
 export interface IssuedFixture {
   app: KeysmithApp;

@@ -47,8 +47,8 @@ export class LineBlocks implements DestinationStream {
 
   flush(cb?: (err?: Error) => void): void {
     this.drain();
-    if (this.sink.destroyed) return cb?.();
-    this.sink.flush(cb);
+    if (this.sink.destroyed) cb?.();
+    else this.sink.flush(cb);
   }
 
   flushSync(): void {

@@ -41,18 +41,19 @@ export function createLogger(level: string, destination?: DestinationStream, mix
       timestamp: () => `,"time":"${isoTimestamp(Date.now())}"`,
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? bufferedStdout(),
+    destination ?? blockLogDestination(),
   );
 }
 
 /**
- * stdout, written in blocks of ≥ 4 KB instead of one write per line (each write is a thread-pool job:
- * at ~15,000 verifies/s the per-line writes cost ≈ 10 % of the server's CPU), gathered by LineBlocks
- * (line-blocks.ts: sonic-boom's own minLength re-measures its whole buffer on every line), and flushed
- * at least once a second so a quiet server's lines are never held back longer; the rest at exit.
+ * A file descriptor (stdout by default) written in blocks of ≥ 4 KB instead of one write per line (each
+ * write is a thread-pool job: at ~15,000 verifies/s the per-line writes cost ≈ 10 % of the server's
+ * CPU), gathered by LineBlocks (line-blocks.ts: sonic-boom's own minLength re-measures its whole buffer
+ * on every line), and flushed at least once a second so a quiet server's lines are never held back
+ * longer; the rest at exit. The benchmarks log through this too, to /dev/null.
  */
-function bufferedStdout(): DestinationStream {
-  const dest = new LineBlocks(pino.destination({ dest: 1, sync: false }), 4096);
+export function blockLogDestination(fd = 1): LineBlocks {
+  const dest = new LineBlocks(pino.destination({ dest: fd, sync: false }), 4096);
   setInterval(() => dest.flush(), 1000).unref();
   return dest;
 }
