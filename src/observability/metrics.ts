@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import { CounterCells } from './counter-cells.js';
 
 /**
  * Prometheus metrics (served on the metrics port at /metrics). Label values are bounded sets only —
@@ -6,11 +7,15 @@ import client from 'prom-client';
  */
 export class Metrics {
   readonly registry = new client.Registry();
-  readonly verifications = new client.Counter({
+  /** Hot-path increments of `verifications` and `httpRequests`, moved into them on scrape (counter-cells.ts). */
+  readonly verificationCells = new CounterCells(['type', 'result']);
+  readonly httpRequestCells = new CounterCells(['method', 'route', 'status']);
+  readonly verifications: client.Counter<'type' | 'result'> = new client.Counter({
     name: 'keysmith_verifications_total',
     help: 'Verifications by credential type and result (valid or the error code).',
     labelNames: ['type', 'result'] as const,
     registers: [this.registry],
+    collect: (): void => this.verificationCells.drainInto(this.verifications),
   });
   readonly verifyDuration = new client.Histogram({
     name: 'keysmith_verification_duration_seconds',
@@ -19,11 +24,12 @@ export class Metrics {
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1],
     registers: [this.registry],
   });
-  readonly httpRequests = new client.Counter({
+  readonly httpRequests: client.Counter<'method' | 'route' | 'status'> = new client.Counter({
     name: 'keysmith_http_requests_total',
     help: 'HTTP requests by method, route pattern and status.',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [this.registry],
+    collect: (): void => this.httpRequestCells.drainInto(this.httpRequests),
   });
   readonly keyChanges = new client.Counter({
     name: 'keysmith_key_changes_total',
@@ -51,7 +57,7 @@ export class Metrics {
   }
 
   verification(type: string, result: string, cache: string, seconds: number): void {
-    this.verifications.inc({ type, result });
+    this.verificationCells.inc(type, result);
     this.verifyDuration.observe({ cache }, seconds);
   }
 

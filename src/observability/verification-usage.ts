@@ -18,6 +18,8 @@ export const USAGE_MINUTES = 60;
  */
 export class VerificationUsage {
   private readonly rings = new Map<string, UsageMinute[]>();
+  /** The project counted last (last in `rings`): counting it again needs no re-ordering. */
+  private newest: string | undefined;
 
   constructor(private readonly maxProjects = 10_000) {}
 
@@ -25,13 +27,16 @@ export class VerificationUsage {
     if (valid + invalid === 0) return;
     const minute = Math.floor(now / MINUTE) * MINUTE;
     let ring = this.rings.get(projectId);
-    if (ring) {
-      this.rings.delete(projectId); // re-inserted below: most recently counted last
-    } else {
-      if (this.rings.size >= this.maxProjects) this.rings.delete(this.rings.keys().next().value as string);
-      ring = [];
+    if (!ring || projectId !== this.newest) {
+      if (ring) {
+        this.rings.delete(projectId); // re-inserted below: most recently counted last
+      } else {
+        if (this.rings.size >= this.maxProjects) this.rings.delete(this.rings.keys().next().value as string);
+        ring = [];
+      }
+      this.rings.set(projectId, ring);
+      this.newest = projectId;
     }
-    this.rings.set(projectId, ring);
     const slot = Math.floor(minute / MINUTE) % USAGE_MINUTES;
     const cell = ring[slot];
     if (cell && cell.minute === minute) {

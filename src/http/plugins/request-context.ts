@@ -26,7 +26,7 @@ export function registerRequestContext(app: FastifyInstance, metrics?: Metrics):
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
-    metrics?.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode });
+    metrics?.httpRequestCells.inc(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
     request.log.info(
       {
         reqId: request.id,

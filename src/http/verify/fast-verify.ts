@@ -142,7 +142,7 @@ export class FastVerify {
     res.writeHead(a.status, headers);
     res.end(payload);
     // The access-log line and counter of plugins/request-context.ts, for this path.
-    this.deps.metrics.httpRequests.inc({ method: 'POST', route: ROUTE, status: a.status });
+    this.deps.metrics.httpRequestCells.inc('POST', ROUTE, a.status);
     this.deps.logger.info(
       { reqId, method: 'POST', route: ROUTE, status: a.status, ms: Math.round((performance.now() - started) * 100) / 100 },
       'request completed',

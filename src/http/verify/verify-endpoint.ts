@@ -55,7 +55,7 @@ export class VerifyEndpoint {
     const now = this.deps.clock.now();
     let valid = 0;
     for (const o of outcomes) {
-      this.deps.metrics.verifications.inc({ type: o.type, result: o.valid ? 'valid' : (o.error ?? 'invalid') });
+      this.deps.metrics.verificationCells.inc(o.type, o.valid ? 'valid' : (o.error ?? 'invalid'));
       this.noteFailure(ctx.id, o);
       if (o.valid) valid++;
     }
