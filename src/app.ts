@@ -191,6 +191,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     newId: () => ids.uuid(),
     secret: (n: number) => ids.secret(n),
     bodyLimit: config.serve.http.body_limit,
+    verifyLane: config.serve.http.verify_lane,
     tracing,
   };
   const api = await buildApiServer(httpDeps, overrides.mode ?? 'all');

@@ -61,6 +61,11 @@ export const ConfigSchema = Type.Object(
             host: Type.String({ default: '0.0.0.0', minLength: 1 }),
             port: Type.Integer({ default: 4420, minimum: 0, maximum: 65535 }),
             body_limit: Type.Integer({ default: 1048576, minimum: 1024, maximum: 16777216, description: 'Largest accepted request body in bytes.' }),
+            verify_lane: Type.Boolean({
+              default: true,
+              description:
+                'Read plain apiKeys:verify connections without node:http (src/http/verify/verify-lane.ts); a connection is handed to node:http at its first other request. false: node:http reads every connection.',
+            }),
             base_domain: Type.String({
               default: '',
               description: 'Public endpoints resolve <project-slug>.<base_domain> to that project (e.g. keys.example.com).',

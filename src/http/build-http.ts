@@ -65,6 +65,8 @@ export interface HttpDeps {
   /** Random bytes (console session ids); defaults to node:crypto through shared/ids. */
   secret?: (bytes: number) => Buffer;
   bodyLimit: number;
+  /** Plain verify connections read by the verify lane (config serve.http.verify_lane). */
+  verifyLane?: boolean;
   /** Present only when tracing is enabled: server spans and trace ids in the access log. */
   tracing?: Tracing | null;
 }
@@ -73,7 +75,7 @@ export interface HttpDeps {
 function baseServer(deps: HttpDeps, routes: RouteTable, fast?: FastVerify): FastifyInstance {
   const app = Fastify({
     // The verify fast path answers its plain requests before Fastify sees them (verify/fast-verify.ts).
-    ...(fast ? { serverFactory: fastPathServer(fast) } : {}),
+    ...(fast ? { serverFactory: fastPathServer(fast, deps.bodyLimit, deps.verifyLane ?? true) } : {}),
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     // Our own access-log line (plugins/request-context.ts) replaces Fastify's, which would log URLs.
     logController: new LogController({ disableRequestLogging: true }),

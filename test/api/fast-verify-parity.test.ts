@@ -26,7 +26,9 @@ let valid: string;
 let revoked: string;
 let readOnlyToken: string;
 let fastServed = 0;
+let laneServed = 0;
 const originalHandle = FastVerify.prototype.handle;
+const originalHandleParsed = FastVerify.prototype.handleParsed;
 
 function overHttp(headers: Record<string, string>, payload: string, path = URL_PATH): Promise<Answer> {
   return new Promise((resolve, reject) => {
@@ -64,9 +66,16 @@ describe('verify fast path: identical answers to the Fastify route', () => {
       fastServed++;
       return originalHandle.apply(this, args);
     };
+    // Requests read by the verify lane (verify-lane.ts) reach FastVerify here instead.
+    FastVerify.prototype.handleParsed = function (this: FastVerify, ...args: Parameters<FastVerify['handleParsed']>) {
+      fastServed++;
+      laneServed++;
+      return originalHandleParsed.apply(this, args);
+    };
   });
   after(async () => {
     FastVerify.prototype.handle = originalHandle;
+    FastVerify.prototype.handleParsed = originalHandleParsed;
     await t?.close();
   });
 
@@ -161,6 +170,10 @@ describe('verify fast path: identical answers to the Fastify route', () => {
       if (c.headers()['x-request-id']) assert.equal(viaHttp.headers['x-request-id'], 'req-123');
     });
   }
+
+  it('the verify lane read the plain cases itself (not only node:http)', () => {
+    assert.ok(laneServed > 0, `lane served ${laneServed}`);
+  });
 
   it('a query string or another path is left to Fastify', async () => {
     const before = fastServed;

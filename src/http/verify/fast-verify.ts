@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { FastifyError, FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../observability/metrics.js';
@@ -7,7 +7,9 @@ import { requestIdFrom, SECURITY_HEADERS } from '../plugins/request-context.js';
 import { VerifyRequest } from '../schemas/verify.js';
 import { authenticateTenant, type TenantDeps } from '../tenant.js';
 import { typeboxValidatorCompiler } from '../validator.js';
+import type { Socket } from 'node:net';
 import { TurnWriter } from './turn-writer.js';
+import { VerifyLane } from './verify-lane.js';
 import type { VerifyEndpoint } from './verify-endpoint.js';
 
 /** The one URL this path serves, and its route pattern as Fastify reports it (metrics and access-log label). */
@@ -25,6 +27,9 @@ export interface FastVerifyDeps {
   newId: () => string;
   bodyLimit: number;
 }
+
+/** Writes one answer: status, header names and values (flat, lower-case names), the JSON text. */
+export type Reply = (status: number, headers: readonly string[], payload: string) => void;
 
 interface Answer {
   status: number;
@@ -58,35 +63,51 @@ export class FastVerify {
   }
 
   accepts(req: IncomingMessage): boolean {
-    const h = req.headers;
+    return req.method === 'POST' && req.url === PATH && this.acceptsHeaders(req.headers);
+  }
+
+  /** The plain case's headers (names lower-cased): a token, a declared length, no chunking, JSON. */
+  acceptsHeaders(h: IncomingHttpHeaders): boolean {
     return (
-      req.method === 'POST' &&
-      req.url === PATH &&
-      h.authorization !== undefined &&
-      h['content-length'] !== undefined &&
-      h['transfer-encoding'] === undefined &&
-      JSON_TYPE.test(h['content-type'] ?? '')
+      h.authorization !== undefined && h['content-length'] !== undefined && h['transfer-encoding'] === undefined && JSON_TYPE.test(h['content-type'] ?? '')
     );
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const reqId = requestIdFrom(req.headers['x-request-id'], this.deps.newId);
-    this.answer(req).then(
-      (a) => this.later(res, reqId, started, a),
-      (e: FastifyError) => this.later(res, reqId, started, this.failure(e, reqId)),
+    const reply: Reply = (status, headers, payload) => {
+      res.writeHead(status, headers as string[]);
+      res.end(payload);
+    };
+    this.answer(req.headers, () => this.readJson(req), req.socket.remoteAddress).then(
+      (a) => this.later(reply, () => res.destroy(), reqId, started, a),
+      (e: FastifyError) => this.later(reply, () => res.destroy(), reqId, started, this.failure(e, reqId)),
+    );
+  }
+
+  /**
+   * The same for a request read by the verify lane (verify-lane.ts): headers parsed, body complete.
+   * `reply` writes the answer; `abort` closes the connection when that fails.
+   */
+  handleParsed(headers: IncomingHttpHeaders, body: Buffer, peer: string | undefined, reply: Reply, abort: () => void): void {
+    const started = performance.now();
+    const reqId = requestIdFrom(headers['x-request-id'], this.deps.newId);
+    this.answer(headers, () => Promise.resolve(this.parseBody(body, body.length, Number(headers['content-length']))), peer).then(
+      (a) => this.later(reply, abort, reqId, started, a),
+      (e: FastifyError) => this.later(reply, abort, reqId, started, this.failure(e, reqId)),
     );
   }
 
   /** token + permission → body (size, JSON, schema) → verify. */
-  private async answer(req: IncomingMessage): Promise<Answer> {
-    const tenant = await authenticateTenant(this.deps.tenants, req.headers.authorization, 'verify');
-    const body = await this.readJson(req);
+  private async answer(headers: IncomingHttpHeaders, readBody: () => Promise<{ json: unknown } | ErrorResponse>, peer: string | undefined): Promise<Answer> {
+    const tenant = await authenticateTenant(this.deps.tenants, headers.authorization, 'verify');
+    const body = await readBody();
     if ('status' in body) return body;
     const checked = this.validate(body.json);
     if (checked.error) return errorResponse(checked.error);
     const { credential } = checked.value as { credential: string };
-    const r = await this.deps.endpoint.single(tenant, credential, req.socket.remoteAddress, req.headers);
+    const r = await this.deps.endpoint.single(tenant, credential, peer, headers);
     return { status: 200, headers: r.headers, body: r.body };
   }
 
@@ -103,17 +124,20 @@ export class FastVerify {
         chunks.push(c);
       });
       req.on('error', reject);
-      req.on('end', () => {
-        if (received !== declared) return resolve(errorResponse({ code: 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' } as FastifyError));
-        const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
-        if (text === '') return resolve(requestError('MALFORMED_JSON'));
-        try {
-          resolve({ json: parseJson(text) });
-        } catch {
-          resolve(requestError('MALFORMED_JSON'));
-        }
-      });
+      req.on('end', () => resolve(this.parseBody(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), received, declared)));
     });
+  }
+
+  /** A complete body: its length against the declared one, then JSON — or the error Fastify's parser gives. */
+  private parseBody(body: Buffer, received: number, declared: number): { json: unknown } | ErrorResponse {
+    if (received !== declared) return errorResponse({ code: 'FST_ERR_CTP_INVALID_CONTENT_LENGTH' } as FastifyError);
+    const text = body.toString('utf8');
+    if (text === '') return requestError('MALFORMED_JSON');
+    try {
+      return { json: parseJson(text) };
+    } catch {
+      return requestError('MALFORMED_JSON');
+    }
   }
 
   private failure(e: FastifyError, reqId: string): ErrorResponse {
@@ -124,23 +148,22 @@ export class FastVerify {
     return r;
   }
 
-  private later(res: ServerResponse, reqId: string, started: number, a: Answer): void {
+  private later(reply: Reply, abort: () => void, reqId: string, started: number, a: Answer): void {
     this.turn.later(() => {
       try {
-        this.send(res, reqId, started, a);
+        this.send(reply, reqId, started, a);
       } catch (e) {
-        res.destroy();
+        abort();
         throw e;
       }
     });
   }
 
-  private send(res: ServerResponse, reqId: string, started: number, a: Answer): void {
+  private send(reply: Reply, reqId: string, started: number, a: Answer): void {
     const payload = JSON.stringify(a.body);
     const headers: string[] = ['x-request-id', reqId, ...STATIC_HEADERS, 'content-length', String(Buffer.byteLength(payload))];
     if (a.headers) for (const k in a.headers) headers.push(k.toLowerCase(), a.headers[k]);
-    res.writeHead(a.status, headers);
-    res.end(payload);
+    reply(a.status, headers, payload);
     // The access-log line and counter of plugins/request-context.ts, for this path.
     this.deps.metrics.httpRequestCells.inc('POST', ROUTE, a.status);
     this.deps.logger.info(
@@ -152,9 +175,11 @@ export class FastVerify {
 
 /**
  * Fastify's `serverFactory`: the node:http server Fastify would build (same timeouts), with the fast path
- * in front of Fastify's handler. Fastify still attaches its clientError handler to this server.
+ * in front of Fastify's handler, and the verify lane (verify-lane.ts) in front of node:http's parser: a
+ * new connection is read by the lane first and handed to node:http at its first request that is not a
+ * plain verify call. Fastify still attaches its clientError handler to this server.
  */
-export function fastPathServer(fast: FastVerify): FastifyServerFactory {
+export function fastPathServer(fast: FastVerify, bodyLimit: number, verifyLane: boolean): FastifyServerFactory {
   return (handler, opts): Server => {
     // Fastify's resolved options (its defaults filled in), typed loosely by its factory signature.
     const o = opts as { http?: object; keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number; maxRequestsPerSocket?: number };
@@ -163,6 +188,29 @@ export function fastPathServer(fast: FastVerify): FastifyServerFactory {
     if (typeof o.requestTimeout === 'number') server.requestTimeout = o.requestTimeout;
     if (typeof o.connectionTimeout === 'number') server.setTimeout(o.connectionTimeout);
     if (o.maxRequestsPerSocket) server.maxRequestsPerSocket = o.maxRequestsPerSocket;
+    // The lane does not count requests per socket: a server that limits them reads every connection itself.
+    if (!verifyLane || o.maxRequestsPerSocket) return server;
+    // node:http's own connection listener, called for the connections the lane hands over.
+    const nodeListeners = server.listeners('connection') as Array<(socket: Socket) => void>;
+    server.removeAllListeners('connection');
+    const lane = new VerifyLane(fast, {
+      bodyLimit,
+      keepAliveTimeoutMs: () => server.keepAliveTimeout,
+      handOff: (socket) => {
+        for (const l of nodeListeners) l.call(server, socket);
+      },
+    });
+    server.on('connection', (socket: Socket) => lane.accept(socket));
+    const close = server.close.bind(server);
+    server.close = (cb?: (err?: Error) => void) => {
+      lane.close();
+      return close(cb);
+    };
+    const closeAll = server.closeAllConnections.bind(server);
+    server.closeAllConnections = () => {
+      lane.destroyAll();
+      closeAll();
+    };
     return server;
   };
 }

@@ -1,0 +1,187 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastVerify } from './fast-verify.js';
+import { readLaneRequest } from './lane-request.js';
+
+/** What the lane needs from its server. */
+export interface VerifyLaneOptions {
+  bodyLimit: number;
+  /** The server's keep-alive timeout (ms), read per connection: idle connections close after it. */
+  keepAliveTimeoutMs: () => number;
+  /** Gives a connection to node:http (its own `connection` listener), for the rest of its life. */
+  handOff: (socket: Socket) => void;
+}
+
+// A value we write must not be able to end a header line (our own values; checked, not trusted).
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+// Bytes a busy connection may hold before it stops reading (pipelined requests wait their turn).
+const MAX_PENDING_BYTES = 64 * 1024;
+
+let dateSecond = -1;
+let dateText = '';
+/** The Date header's value, formatted once a second (as node:http does). */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
+}
+
+/**
+ * The verify lane: every connection to the API port is read here first. A connection whose requests are
+ * all plain `apiKeys:verify` calls (lane-request.ts) is served here from start to end — the request read
+ * in one pass over the bytes, the answer from FastVerify written as one buffer — without node:http's
+ * parser callbacks, IncomingMessage and ServerResponse streams. At the first request that is not the
+ * plain case (anything else, or one not yet complete in the bytes at hand), the bytes not yet read are
+ * put back (`unshift`) and the connection handed to node:http for the rest of its life; node:http and
+ * Fastify then answer everything else exactly as before.
+ *
+ * One request at a time per connection: a pipelined request waits until the answer before it has been
+ * written, so answers keep their order. Idle connections close after the server's keep-alive timeout;
+ * `close()` ends idle ones at once and busy ones after their answer.
+ */
+export class VerifyLane {
+  private readonly live = new Set<LaneConnection>();
+  private closing = false;
+
+  constructor(
+    readonly fast: FastVerify,
+    readonly options: VerifyLaneOptions,
+  ) {}
+
+  accept(socket: Socket): void {
+    if (this.closing) this.options.handOff(socket);
+    else this.live.add(new LaneConnection(this, socket));
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  forget(c: LaneConnection): void {
+    this.live.delete(c);
+  }
+
+  /** Server closing: idle connections end now, busy ones once their answer is written. */
+  close(): void {
+    this.closing = true;
+    for (const c of this.live) c.endWhenIdle();
+  }
+
+  /** Every connection still here, at once (node:http's closeAllConnections). */
+  destroyAll(): void {
+    for (const c of this.live) c.destroy();
+  }
+}
+
+class LaneConnection {
+  private pending: Buffer | null = null;
+  private busy = false;
+  private done = false;
+
+  constructor(
+    private readonly lane: VerifyLane,
+    private readonly socket: Socket,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+    socket.setTimeout(lane.options.keepAliveTimeoutMs(), this.onTimeout);
+  }
+
+  endWhenIdle(): void {
+    if (!this.busy) this.finish(() => this.socket.end());
+  }
+
+  destroy(): void {
+    this.finish(() => this.socket.destroy());
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = null;
+    if (!this.busy) {
+      this.drain(buf);
+      return;
+    }
+    this.pending = buf;
+    if (buf.length > MAX_PENDING_BYTES) this.socket.pause();
+  };
+
+  /** Serves the request at the start of `buf`, or hands the connection (and `buf`) to node:http. */
+  private drain(buf: Buffer): void {
+    if (buf.length === 0) return;
+    const { fast, options } = this.lane;
+    const r = this.lane.isClosing ? null : readLaneRequest(buf, options.bodyLimit, (h) => fast.acceptsHeaders(h));
+    if (!r) {
+      this.handOff(buf);
+      return;
+    }
+    this.busy = true;
+    this.pending = r.end < buf.length ? buf.subarray(r.end) : null;
+    fast.handleParsed(r.headers, r.body, this.socket.remoteAddress, this.reply, () => this.destroy());
+  }
+
+  private readonly reply = (status: number, headers: readonly string[], payload: string): void => {
+    if (this.done) return;
+    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
+    for (let i = 0; i < headers.length; i += 2) {
+      if (BAD_VALUE.test(headers[i + 1])) throw new Error(`invalid value for response header ${headers[i]}`);
+      head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+    }
+    const closing = this.lane.isClosing;
+    head += closing
+      ? `Date: ${httpDate()}\r\nConnection: close\r\n\r\n`
+      : `Date: ${httpDate()}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.lane.options.keepAliveTimeoutMs() / 1000)}\r\n\r\n`;
+    this.socket.write(head + payload);
+    this.busy = false;
+    if (closing) {
+      this.finish(() => this.socket.end());
+      return;
+    }
+    const next = this.pending;
+    this.pending = null;
+    if (this.socket.isPaused()) this.socket.resume();
+    if (next) this.drain(next);
+  };
+
+  private handOff(buf: Buffer): void {
+    this.detach();
+    this.socket.unshift(buf);
+    this.lane.options.handOff(this.socket);
+  }
+
+  private finish(act: () => void): void {
+    if (this.done) return;
+    this.detach();
+    act();
+  }
+
+  /** The connection leaves the lane: its listeners and timer go, node:http (or nobody) takes over. */
+  private detach(): void {
+    this.done = true;
+    this.lane.forget(this);
+    this.socket.off('data', this.onData);
+    this.socket.off('error', this.onError);
+    this.socket.off('close', this.onClose);
+    this.socket.setTimeout(0);
+    this.socket.off('timeout', this.onTimeout);
+  }
+
+  private readonly onTimeout = (): void => {
+    if (this.busy) return; // a slow verification is not an idle connection; its answer re-arms nothing
+    this.destroy();
+  };
+
+  private readonly onError = (): void => {
+    this.destroy();
+  };
+
+  private readonly onClose = (): void => {
+    this.detach();
+  };
+}
