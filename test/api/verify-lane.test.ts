@@ -167,6 +167,19 @@ describe('verify lane: connections read without node:http', () => {
     assert.equal(JSON.parse(r[1].body).error.status, 'UNAUTHENTICATED');
   });
 
+  it('a client that sends its requests and ends (half-close) gets every answer, the last with Connection: close, and the connection ends', async () => {
+    const s = await open();
+    s.end(verifyRequest('h1') + verifyRequest('h2'));
+    const r = await responses(s, 3, 2000); // resolves at close
+    assert.deepEqual(
+      r.map((x) => [x.status, x.headers['x-request-id'], x.headers.connection]),
+      [
+        [200, 'h1', 'keep-alive'],
+        [200, 'h2', 'close'],
+      ],
+    );
+  });
+
   it('closes an idle connection after the keep-alive timeout', async () => {
     const server = t.app.api.server;
     const saved = server.keepAliveTimeout;

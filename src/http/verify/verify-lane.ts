@@ -81,6 +81,7 @@ class LaneConnection {
   private pending: Buffer | null = null;
   private busy = false;
   private done = false;
+  private peerEnded = false;
 
   constructor(
     private readonly lane: VerifyLane,
@@ -90,6 +91,7 @@ class LaneConnection {
     socket.on('data', this.onData);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
+    socket.on('end', this.onEnd);
     socket.setTimeout(lane.options.keepAliveTimeoutMs(), this.onTimeout);
   }
 
@@ -118,7 +120,9 @@ class LaneConnection {
     const { fast, options } = this.lane;
     const r = this.lane.isClosing ? null : readLaneRequest(buf, options.bodyLimit, (h) => fast.acceptsHeaders(h));
     if (!r) {
-      this.handOff(buf);
+      // After the client's end, node:http would never see it (the event is spent): nothing more is answered.
+      if (this.peerEnded) this.finish(() => this.socket.end());
+      else this.handOff(buf);
       return;
     }
     this.busy = true;
@@ -133,7 +137,8 @@ class LaneConnection {
       if (BAD_VALUE.test(headers[i + 1])) throw new Error(`invalid value for response header ${headers[i]}`);
       head += `${headers[i]}: ${headers[i + 1]}\r\n`;
     }
-    const closing = this.lane.isClosing;
+    // The last answer of this connection: the server is closing, or the client has ended and sent no more.
+    const closing = this.lane.isClosing || (this.peerEnded && this.pending === null);
     head += closing
       ? `Date: ${httpDate()}\r\nConnection: close\r\n\r\n`
       : `Date: ${httpDate()}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.lane.options.keepAliveTimeoutMs() / 1000)}\r\n\r\n`;
@@ -168,6 +173,7 @@ class LaneConnection {
     this.socket.off('data', this.onData);
     this.socket.off('error', this.onError);
     this.socket.off('close', this.onClose);
+    this.socket.off('end', this.onEnd);
     this.socket.setTimeout(0);
     this.socket.off('timeout', this.onTimeout);
   }
@@ -175,6 +181,15 @@ class LaneConnection {
   private readonly onTimeout = (): void => {
     if (this.busy) return; // a slow verification is not an idle connection; its answer re-arms nothing
     this.destroy();
+  };
+
+  /**
+   * The client has sent its last byte (the server socket is half-open, as node:http makes it): what is
+   * still buffered is no whole request, so the connection ends — at once, or after the answer in work.
+   */
+  private readonly onEnd = (): void => {
+    this.peerEnded = true;
+    if (!this.busy) this.finish(() => this.socket.end());
   };
 
   private readonly onError = (): void => {
