@@ -18,6 +18,10 @@ const ROUTE = '/v2alpha1/admin/apiKeys::verify';
 const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 // Headers of every response, flattened once: name, value, name, value…
 const STATIC_HEADERS = Object.entries({ ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' }).flat();
+/** The same headers as raw HTTP/1.1 lines, for a transport that writes its own head (verify-lane.ts). */
+export const STATIC_HEADER_LINES = Object.entries({ ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' })
+  .map(([k, v]) => `${k}: ${v}\r\n`)
+  .join('');
 
 export interface FastVerifyDeps {
   endpoint: VerifyEndpoint;
@@ -28,8 +32,19 @@ export interface FastVerifyDeps {
   bodyLimit: number;
 }
 
-/** Writes one answer: status, header names and values (flat, lower-case names), the JSON text. */
-export type Reply = (status: number, headers: readonly string[], payload: string) => void;
+/**
+ * What every answer carries besides the static headers: its request id (printable ASCII, checked by
+ * requestIdFrom, or ours), the body's length in bytes, and verify's own headers (cache status, rate
+ * limits; lower-case names).
+ */
+export interface ReplyHead {
+  reqId: string;
+  contentLength: number;
+  extra: Record<string, string> | undefined;
+}
+
+/** Writes one answer: status, head, the JSON text. */
+export type Reply = (status: number, head: ReplyHead, payload: string) => void;
 
 interface Answer {
   status: number;
@@ -76,8 +91,10 @@ export class FastVerify {
   handle(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const reqId = requestIdFrom(req.headers['x-request-id'], this.deps.newId);
-    const reply: Reply = (status, headers, payload) => {
-      res.writeHead(status, headers as string[]);
+    const reply: Reply = (status, head, payload) => {
+      const headers: string[] = ['x-request-id', head.reqId, ...STATIC_HEADERS, 'content-length', String(head.contentLength)];
+      if (head.extra) for (const k in head.extra) headers.push(k, head.extra[k]);
+      res.writeHead(status, headers);
       res.end(payload);
     };
     this.answer(req.headers, () => this.readJson(req), req.socket.remoteAddress).then(
@@ -161,9 +178,7 @@ export class FastVerify {
 
   private send(reply: Reply, reqId: string, started: number, a: Answer): void {
     const payload = JSON.stringify(a.body);
-    const headers: string[] = ['x-request-id', reqId, ...STATIC_HEADERS, 'content-length', String(Buffer.byteLength(payload))];
-    if (a.headers) for (const k in a.headers) headers.push(k.toLowerCase(), a.headers[k]);
-    reply(a.status, headers, payload);
+    reply(a.status, { reqId, contentLength: Buffer.byteLength(payload), extra: a.headers }, payload);
     // The access-log line and counter of plugins/request-context.ts, for this path.
     this.deps.metrics.httpRequestCells.inc('POST', ROUTE, a.status);
     this.deps.logger.info(

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastVerify } from './fast-verify.js';
+import { type FastVerify, type ReplyHead, STATIC_HEADER_LINES } from './fast-verify.js';
 import { readLaneRequest } from './lane-request.js';
 
 /** What the lane needs from its server. */
@@ -130,13 +130,15 @@ class LaneConnection {
     fast.handleParsed(r.headers, r.body, this.socket.remoteAddress, this.reply, () => this.destroy());
   }
 
-  private readonly reply = (status: number, headers: readonly string[], payload: string): void => {
+  private readonly reply = (status: number, h: ReplyHead, payload: string): void => {
     if (this.done) return;
-    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
-    for (let i = 0; i < headers.length; i += 2) {
-      if (BAD_VALUE.test(headers[i + 1])) throw new Error(`invalid value for response header ${headers[i]}`);
-      head += `${headers[i]}: ${headers[i + 1]}\r\n`;
-    }
+    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nx-request-id: ${h.reqId}\r\n${STATIC_HEADER_LINES}content-length: ${h.contentLength}\r\n`;
+    if (h.extra)
+      for (const k in h.extra) {
+        const v = h.extra[k];
+        if (BAD_VALUE.test(v) || BAD_VALUE.test(k)) throw new Error(`invalid response header ${k}`);
+        head += `${k}: ${v}\r\n`;
+      }
     // The last answer of this connection: the server is closing, or the client has ended and sent no more.
     const closing = this.lane.isClosing || (this.peerEnded && this.pending === null);
     head += closing
