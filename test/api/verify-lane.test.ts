@@ -202,6 +202,19 @@ describe('verify lane: connections read without node:http', () => {
     }
   });
 
+  it('clients that reset the connection mid-answer or after a half-close do not bring the server down', async () => {
+    for (let i = 0; i < 20; i++) {
+      const a = await open();
+      a.write(verifyRequest(`reset-${i}`));
+      a.resetAndDestroy();
+      const b = await open();
+      b.on('error', () => {});
+      b.end(verifyRequest(`half-reset-${i}`));
+      setImmediate(() => b.resetAndDestroy());
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  });
+
   it('the server still answers after all of the above', async () => {
     const s = await open();
     s.write(verifyRequest('last'));

@@ -17,6 +17,8 @@ const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 // Bytes a busy connection may hold before it stops reading (pipelined requests wait their turn).
 const MAX_PENDING_BYTES = 64 * 1024;
 
+const ignore = (): void => {};
+
 let dateSecond = -1;
 let dateText = '';
 /** The Date header's value, formatted once a second (as node:http does). */
@@ -162,9 +164,11 @@ class LaneConnection {
     this.lane.options.handOff(this.socket);
   }
 
+  /** The lane ends the connection itself: from here an error (a reset during `end`) is only swallowed. */
   private finish(act: () => void): void {
     if (this.done) return;
     this.detach();
+    this.socket.on('error', ignore);
     act();
   }
 
@@ -181,13 +185,14 @@ class LaneConnection {
   }
 
   private readonly onTimeout = (): void => {
-    if (this.busy) return; // a slow verification is not an idle connection; its answer re-arms nothing
+    if (this.busy) return; // a slow verification is not an idle connection; writing its answer restarts the timer
     this.destroy();
   };
 
   /**
-   * The client has sent its last byte (the server socket is half-open, as node:http makes it): what is
-   * still buffered is no whole request, so the connection ends — at once, or after the answer in work.
+   * The client has sent its last byte (the server socket is half-open, as node:http makes it). Idle: the
+   * connection ends now. Busy: the answer in work, and any whole requests already buffered, are still
+   * answered (reply), and the last answer ends it.
    */
   private readonly onEnd = (): void => {
     this.peerEnded = true;
