@@ -1,14 +1,16 @@
 import type { Counter } from 'prom-client';
 
-/** One label-value combination's increments since the last scrape. */
-export interface CounterCell {
+type Value = string | number;
+
+/** One label-value combination: its labels and its increments since the last scrape. */
+interface Cell {
   n: number;
+  labels: Record<string, Value>;
 }
 
-type Value = string | number;
 interface Node {
   next: Map<Value, Node>;
-  cell?: CounterCell & { labels: Record<string, Value> };
+  cell?: Cell;
 }
 
 /**
@@ -23,7 +25,7 @@ interface Node {
  */
 export class CounterCells {
   private readonly root: Node = { next: new Map() };
-  private readonly cells: Array<CounterCell & { labels: Record<string, Value> }> = [];
+  private readonly cells: Cell[] = [];
 
   constructor(private readonly labelNames: readonly string[]) {}
 
@@ -32,7 +34,7 @@ export class CounterCells {
     this.cell(a, b, c).n++;
   }
 
-  cell(a: Value, b?: Value, c?: Value): CounterCell {
+  private cell(a: Value, b?: Value, c?: Value): Cell {
     let node = this.step(this.root, a);
     if (this.labelNames.length > 1) node = this.step(node, b as Value);
     if (this.labelNames.length > 2) node = this.step(node, c as Value);

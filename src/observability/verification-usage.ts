@@ -27,16 +27,15 @@ export class VerificationUsage {
     if (valid + invalid === 0) return;
     const minute = Math.floor(now / MINUTE) * MINUTE;
     let ring = this.rings.get(projectId);
-    if (!ring || projectId !== this.newest) {
-      if (ring) {
-        this.rings.delete(projectId); // re-inserted below: most recently counted last
-      } else {
-        if (this.rings.size >= this.maxProjects) this.rings.delete(this.rings.keys().next().value as string);
-        ring = [];
-      }
+    if (!ring) {
+      if (this.rings.size >= this.maxProjects) this.rings.delete(this.rings.keys().next().value as string);
+      ring = [];
       this.rings.set(projectId, ring);
-      this.newest = projectId;
+    } else if (projectId !== this.newest) {
+      this.rings.delete(projectId); // re-inserted: most recently counted last
+      this.rings.set(projectId, ring);
     }
+    this.newest = projectId;
     const slot = Math.floor(minute / MINUTE) % USAGE_MINUTES;
     const cell = ring[slot];
     if (cell && cell.minute === minute) {

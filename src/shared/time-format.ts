@@ -47,3 +47,17 @@ export function isoTimestamp(ms: number): string {
   }
   return `${secondPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
 }
+
+// The last whole second `httpDate` formatted, and its text.
+let httpSecond = Number.NaN;
+let httpText = '';
+
+/** The HTTP `Date` header's value (RFC 9110 IMF-fixdate) for `ms`, formatted once a second as node:http does. */
+export function httpDate(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== httpSecond) {
+    httpSecond = second;
+    httpText = new Date(second * 1000).toUTCString();
+  }
+  return httpText;
+}

@@ -92,6 +92,19 @@ describe('console helpers', () => {
     assert.equal(u.series('p', t0 + 60_000)[59].invalid, 0);
   });
 
+  test('usage: counting a project again makes it the most recent, also right after another project', () => {
+    const u = new VerificationUsage(2);
+    const t0 = Date.parse('2026-11-27T10:00:30Z');
+    u.record('p', t0, 1, 0);
+    u.record('q', t0, 1, 0);
+    u.record('p', t0, 1, 0); // p again: now q is the least recently counted
+    u.record('p', t0, 1, 0); // and again (the newest project: no re-ordering needed)
+    u.record('r', t0, 1, 0); // bound 2: q goes, p stays
+    assert.equal(u.series('p', t0)[59].valid, 3);
+    assert.equal(u.series('q', t0)[59].valid, 0);
+    assert.equal(u.series('r', t0)[59].valid, 1);
+  });
+
   test('the browser SHA-256 shim agrees with node:crypto (the import request ids must match the CLI)', () => {
     for (const s of ['', 'abc', 'é∑ unicode 🔑', 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(64), 'x'.repeat(1000)]) {
       assert.equal(sha256Hex(s), createHash('sha256').update(s).digest('hex'), `length ${s.length}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { monotonicUuidV7, uuidV7 } from '../../src/shared/ids.js';
-import { isoTimestamp, rfc3339 } from '../../src/shared/time-format.js';
+import { httpDate, isoTimestamp, rfc3339 } from '../../src/shared/time-format.js';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -37,5 +37,15 @@ describe('isoTimestamp (log line times)', () => {
     const values = [base, base + 1, base + 9, base + 10, base + 99, base + 100, base + 999, base + 1000, base + 5, 0, 999, 1000];
     values.push(Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2027, 0, 1), 253_402_300_799_999, 253_402_300_800_000, -1, 1.5);
     for (const ms of [...values, ...values.reverse()]) assert.equal(isoTimestamp(ms), new Date(ms).toISOString(), String(ms));
+  });
+});
+
+describe('httpDate (the Date header of verify-lane answers)', () => {
+  it("is Date's toUTCString of the whole second, for every millisecond of it and across seconds", () => {
+    const base = Date.UTC(2026, 10, 28, 19, 59, 59, 0);
+    for (const ms of [base, base + 1, base + 999, base + 1000, base + 1500, base, 0, 253_402_300_799_999]) {
+      assert.equal(httpDate(ms), new Date(Math.floor(ms / 1000) * 1000).toUTCString(), String(ms));
+    }
+    assert.equal(httpDate(base + 999), 'Sat, 28 Nov 2026 19:59:59 GMT');
   });
 });

@@ -16,12 +16,11 @@ import type { VerifyEndpoint } from './verify-endpoint.js';
 const PATH = '/v2alpha1/admin/apiKeys:verify';
 const ROUTE = '/v2alpha1/admin/apiKeys::verify';
 const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
-// Headers of every response, flattened once: name, value, name, value…
-const STATIC_HEADERS = Object.entries({ ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' }).flat();
-/** The same headers as raw HTTP/1.1 lines, for a transport that writes its own head (verify-lane.ts). */
-export const STATIC_HEADER_LINES = Object.entries({ ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' })
-  .map(([k, v]) => `${k}: ${v}\r\n`)
-  .join('');
+// Headers of every response, once: flattened (name, value, name, value…) for node:http, and as raw
+// HTTP/1.1 lines for a transport that writes its own head (verify-lane.ts).
+const STATIC_ENTRIES = Object.entries({ ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' });
+const STATIC_HEADERS = STATIC_ENTRIES.flat();
+export const STATIC_HEADER_LINES = STATIC_ENTRIES.map(([k, v]) => `${k}: ${v}\r\n`).join('');
 
 export interface FastVerifyDeps {
   endpoint: VerifyEndpoint;

@@ -3,7 +3,7 @@ const REQUEST_LINE = Buffer.from('POST /v2alpha1/admin/apiKeys:verify HTTP/1.1\r
 /** RFC 9110 token: what a header name may be. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** What node:http refuses in a header value (checkInvalidHeaderChar): controls other than TAB, and DEL. */
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+export const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** Within node:http's own limits (16 KB of headers): larger heads are not the plain case. */
 const MAX_HEAD_BYTES = 8192;
 const MAX_HEADER_LINES = 64;

@@ -1,7 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { type FastVerify, type ReplyHead, STATIC_HEADER_LINES } from './fast-verify.js';
-import { readLaneRequest } from './lane-request.js';
+import { BAD_VALUE, readLaneRequest } from './lane-request.js';
+import { httpDate } from '../../shared/time-format.js';
 
 /** What the lane needs from its server. */
 export interface VerifyLaneOptions {
@@ -12,25 +13,10 @@ export interface VerifyLaneOptions {
   handOff: (socket: Socket) => void;
 }
 
-// A value we write must not be able to end a header line (our own values; checked, not trusted).
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 // Bytes a busy connection may hold before it stops reading (pipelined requests wait their turn).
 const MAX_PENDING_BYTES = 64 * 1024;
 
 const ignore = (): void => {};
-
-let dateSecond = -1;
-let dateText = '';
-/** The Date header's value, formatted once a second (as node:http does). */
-function httpDate(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateText = new Date(now).toUTCString();
-  }
-  return dateText;
-}
 
 /**
  * The verify lane: every connection to the API port is read here first. A connection whose requests are
@@ -138,14 +124,16 @@ class LaneConnection {
     if (h.extra)
       for (const k in h.extra) {
         const v = h.extra[k];
+        // Our own values, checked rather than trusted: none may end a header line.
         if (BAD_VALUE.test(v) || BAD_VALUE.test(k)) throw new Error(`invalid response header ${k}`);
         head += `${k}: ${v}\r\n`;
       }
     // The last answer of this connection: the server is closing, or the client has ended and sent no more.
     const closing = this.lane.isClosing || (this.peerEnded && this.pending === null);
+    const date = httpDate(Date.now());
     head += closing
-      ? `Date: ${httpDate()}\r\nConnection: close\r\n\r\n`
-      : `Date: ${httpDate()}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.lane.options.keepAliveTimeoutMs() / 1000)}\r\n\r\n`;
+      ? `Date: ${date}\r\nConnection: close\r\n\r\n`
+      : `Date: ${date}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.lane.options.keepAliveTimeoutMs() / 1000)}\r\n\r\n`;
     this.socket.write(head + payload);
     this.busy = false;
     if (closing) {
