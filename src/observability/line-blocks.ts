@@ -8,9 +8,9 @@ export interface BlockSink {
   readonly destroyed?: boolean;
 }
 
-// Every LineBlocks of the process, flushed by one 'exit' handler. 'exit' handlers run in order of
-// registration, so pino's own flushSync of the sink has run by then: this one drains what is still
-// gathered here and flushes the sink again.
+// Every LineBlocks of the process, flushed synchronously by one 'exit' handler (registered when this
+// module loads, so before pino's own handler for each sink: flushSync writes the sink's pending lines
+// first and then ours, in order).
 const live = new Set<WeakRef<LineBlocks>>();
 process.once('exit', () => {
   for (const ref of live) ref.deref()?.exitFlush();
@@ -32,9 +32,15 @@ export class LineBlocks implements DestinationStream {
   private lines: string[] = [];
   private chars = 0;
 
+  /**
+   * `writeSync` writes a block at once, bypassing the sink (fs.writeSync on its file descriptor): at
+   * exit, a block handed to the sink's `write` would start an asynchronous write that the exiting
+   * process does not wait for (sonic-boom's flushSync does not re-send a write in flight).
+   */
   constructor(
     private readonly sink: BlockSink,
     private readonly blockChars: number,
+    private readonly writeSync: (block: string) => void,
   ) {
     live.add(new WeakRef(this));
   }
@@ -51,9 +57,12 @@ export class LineBlocks implements DestinationStream {
     else this.sink.flush(cb);
   }
 
+  /** What the sink holds goes first, then what is gathered here — both before this returns. */
   flushSync(): void {
-    this.drain();
-    if (!this.sink.destroyed) this.sink.flushSync();
+    if (this.sink.destroyed) return;
+    this.sink.flushSync();
+    const block = this.take();
+    if (block !== null) this.writeSync(block);
   }
 
   /** At process exit: what is still gathered goes out synchronously; a sink that cannot take it is left be. */
@@ -66,10 +75,17 @@ export class LineBlocks implements DestinationStream {
   }
 
   private drain(): void {
-    if (this.lines.length === 0 || this.sink.destroyed) return;
+    if (this.sink.destroyed) return;
+    const block = this.take();
+    if (block !== null) this.sink.write(block);
+  }
+
+  /** The gathered lines as one block (null when none), and the buffer emptied. */
+  private take(): string | null {
+    if (this.lines.length === 0) return null;
     const block = this.lines.length === 1 ? this.lines[0] : this.lines.join('');
     this.lines = [];
     this.chars = 0;
-    this.sink.write(block);
+    return block;
   }
 }

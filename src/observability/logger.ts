@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { isoTimestamp } from '../shared/time-format.js';
 import { LineBlocks } from './line-blocks.js';
@@ -53,7 +54,7 @@ export function createLogger(level: string, destination?: DestinationStream, mix
  * longer; the rest at exit. The benchmarks log through this too, to /dev/null.
  */
 export function blockLogDestination(fd = 1): LineBlocks {
-  const dest = new LineBlocks(pino.destination({ dest: fd, sync: false }), 4096);
+  const dest = new LineBlocks(pino.destination({ dest: fd, sync: false }), 4096, (block) => writeSync(fd, block));
   setInterval(() => dest.flush(), 1000).unref();
   return dest;
 }

@@ -24,7 +24,7 @@ class RecordingSink implements BlockSink {
 describe('LineBlocks', () => {
   it('gathers lines into one write per block, same bytes in the same order', () => {
     const sink = new RecordingSink();
-    const b = new LineBlocks(sink, 100);
+    const b = new LineBlocks(sink, 100, (block) => sink.writes.push(block));
     const lines = Array.from({ length: 25 }, (_, i) => `{"n":${i},"pad":"${'x'.repeat(20)}"}\n`);
     for (const l of lines) b.write(l);
     assert.ok(sink.writes.length >= 5 && sink.writes.length <= 8, `one write per ~100 chars, got ${sink.writes.length}`);
@@ -36,7 +36,7 @@ describe('LineBlocks', () => {
 
   it('flush hands over a partial block and flushes the sink; nothing is written twice', () => {
     const sink = new RecordingSink();
-    const b = new LineBlocks(sink, 4096);
+    const b = new LineBlocks(sink, 4096, (block) => sink.writes.push(block));
     b.write('a\n');
     b.write('b\n');
     assert.deepEqual(sink.writes, [], 'held below the block size');
@@ -53,7 +53,7 @@ describe('LineBlocks', () => {
 
   it('writes nothing to a destroyed sink and still calls back', () => {
     const sink = new RecordingSink();
-    const b = new LineBlocks(sink, 4096);
+    const b = new LineBlocks(sink, 4096, (block) => sink.writes.push(block));
     b.write('late\n');
     sink.destroyed = true;
     let called = false;
