@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 // @ts-expect-error: a plain .mjs script without type declarations
-import { failureDigest, runTestFile } from '../../scripts/run-test-file.mjs';
+import { failureDigest, runTestFile, runTestFileAllowingOneHang } from '../../scripts/run-test-file.mjs';
 
 /**
  * The suite's own runner (scripts/test.mjs runs every file through runTestFile). What it reports is the
@@ -9,7 +12,7 @@ import { failureDigest, runTestFile } from '../../scripts/run-test-file.mjs';
  * dropped the end of a file's report now and then, exit status 0 (nodejs/node#64833). A run of this
  * fixture lost 8–12 of its 1,000 verdicts in about one run in ten.
  */
-type Result = { pass: number; fail: number; skip: number; output: string; note: string };
+type Result = { pass: number; fail: number; skip: number; output: string; note: string; hang: string | null; hungOnce?: string | null };
 const run = (fixture: string, budgetMs = 60_000): Promise<Result> =>
   runTestFile(`test/fixtures/test-runner/${fixture}.ts`, { budgetMs, testTimeoutMs: 30_000 });
 
@@ -69,5 +72,37 @@ describe('test file runner (scripts/run-test-file.mjs)', () => {
     assert.match(r.output, /✔ passes and leaves a handle open/, 'its test ran and passed');
     assert.equal(r.fail, 1, 'the file failed');
     assert.match(r.note, /leaked-handle\.ts: still running after 4 s, killed/);
+    assert.match(r.hang ?? '', /--test-reporter=spec test\/fixtures\/test-runner\/leaked-handle\.ts/, 'the hung process reported');
+    assert.match(r.hang ?? '', /handles keeping it alive: \n\s+timer \(fires in/, 'the timer that keeps it alive is named');
+  });
+
+  describe('a file that hangs is diagnosed, killed and run once more', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keysmith-runner-'));
+    const once = (fixture: string, env: NodeJS.ProcessEnv = process.env): Promise<Result> =>
+      runTestFileAllowingOneHang(`test/fixtures/test-runner/${fixture}.ts`, { env, budgetMs: 4000, testTimeoutMs: 30_000 });
+
+    it("a hang that does not come back: the second run decides, the first run's diagnostics are kept", async () => {
+      const r = await once('hangs-once', { ...process.env, KEYSMITH_FIXTURE_MARK: join(dir, 'mark') });
+      assert.equal(r.fail, 0, r.note);
+      assert.equal(r.pass, 1);
+      assert.match(r.hungOnce ?? '', /hangs-once\.ts: hung \(FAIL .*still running after 4 s, killed\); run again, it passed/);
+      assert.match(r.hungOnce ?? '', /process \d+: \S+ .*test\/fixtures\/test-runner\/hangs-once\.ts\n\s+main thread:/, "the file's own process reported");
+      assert.match(r.hungOnce ?? '', /handles keeping it alive: \n(\s+.*\n)*\s+tcp 127\.0\.0\.1:\d+ \(listening\)/, 'the listening server is named');
+    });
+
+    it('a hang that comes back fails the file', async () => {
+      const r = await once('leaked-handle');
+      assert.equal(r.fail, 1);
+      assert.match(r.note, /still running after 4 s, killed/);
+      assert.match(r.hungOnce ?? '', /run again, it failed too/);
+    });
+
+    it('a hang after a failed test is not run again', async () => {
+      const r = await once('fails-then-hangs');
+      assert.equal(r.fail, 1, 'killed before its summary: the hang counts');
+      assert.match(r.output, /✖ fails, and leaves a handle open/);
+      assert.equal(r.hungOnce, null);
+      rmSync(dir, { recursive: true, force: true });
+    });
   });
 });
