@@ -39,7 +39,7 @@ export function runTestFile(file, { env = process.env, budgetMs, testTimeoutMs }
   const reports = mkdtempSync(join(tmpdir(), 'keysmith-test-report-'));
   // Run under a test runner itself (its own test does), the file would report in that runner's format.
   const { NODE_TEST_CONTEXT: _, ...childEnv } = env;
-  childEnv.NODE_OPTIONS = `${childEnv.NODE_OPTIONS ?? ''} --report-on-signal --report-signal=SIGUSR2 --report-directory=${reports}`.trim();
+  childEnv.NODE_OPTIONS = `${childEnv.NODE_OPTIONS ?? ''} --report-on-signal --report-signal=SIGUSR2 --report-directory="${reports}"`.trim();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-timeout=${testTimeoutMs}`, '--test-reporter=spec', file], {
       stdio: ['ignore', 'pipe', 'pipe'],
