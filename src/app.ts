@@ -24,7 +24,7 @@ import { tracePipeline } from './observability/traced-pipeline.js';
 import { traceStore } from './store/traced-store.js';
 import { startInvalidationBus } from './cache/start-bus.js';
 import { ImportedHashFilters } from './cache/imported-hash-filter.js';
-import { BusEcho } from './cache/bus-echo.js';
+import { ImportReceipts, ReceiptSender } from './cache/import-receipts.js';
 import { DeriveService } from './tokens/derive-service.js';
 import { SelfRevocation } from './keys/self-revoke.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -61,6 +61,8 @@ export interface KeysmithApp {
 }
 
 export const resolveDsn = (config: Config): string => config.db.dsn || `sqlite://${config.data_dir.replace(/\/$/, '')}/keysmith.db`;
+/** The longest an import waits for its echo and the other nodes' receipts (cache/import-receipts.ts). */
+const IMPORT_RECEIPTS_WAIT_MS = 1000;
 const isSqlite = (dsn: string) => /^sqlite3?:\/\//.test(dsn);
 
 export class SchemaBehindError extends Error {
@@ -117,25 +119,35 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const bus = await startInvalidationBus(dsn, store, logger, config.redis);
   // Negative cache of imported keys (ADR 0009): only where every change is pushed to every node.
   const negative = bus.entryTtlCapMs === null ? new ImportedHashFilters(config.cache.filter_max_bytes, clock, logger) : null;
-  const echo = new BusEcho();
+  // Imports answer once every live node has them (cache/import-receipts.ts): their own receipts go out here.
+  const receipts = new ImportReceipts();
+  const receiptSender = bus.nodeId
+    ? new ReceiptSender(
+        bus.nodeId,
+        (m) => bus.publish(m),
+        () => clock.now(),
+      )
+    : null;
   bus.onMessage((m) => {
+    if (m.kind === 'applied') return receipts.applied(m.nodeId, m.projectId, m.heads);
     if (Number.isFinite(m.sentAt)) promMetrics.invalidationLag.observe({ kind: m.kind }, Math.max(0, clock.now() - m.sentAt) / 1000);
     if (m.kind === 'key') cache.invalidate(m.projectId, m.keyId);
     else if (m.kind === 'hashes') {
       negative?.add(m.projectId, m.hashes);
-      echo.seen(m.projectId, m.hashes);
+      receipts.seen(m.projectId, m.hashes);
+      receiptSender?.applied(m.projectId, m.hashes);
     }
   });
   bus.onReset(() => {
     cache.clear();
     negative?.clear();
   });
-  // Every import: known to this node's negative cache at once, and to the others before the importer hears back.
-  // The response then waits (≤ 250 ms) for the message to come back to this node: see cache/bus-echo.ts.
+  // Every import: known to this node's negative cache at once, and to every other live node before the
+  // importer hears back — the response waits (≤ 1 s) for this node's echo and the others' receipts.
   const keysImported = async (projectId: string, hashes: string[]) => {
     if (!negative) return;
     negative.add(projectId, hashes);
-    const back = bus.echoes && bus.healthy ? echo.wait(projectId, hashes, 250) : null;
+    const back = bus.echoes && bus.healthy ? receipts.wait(projectId, hashes, bus.receiptPeers?.() ?? [], IMPORT_RECEIPTS_WAIT_MS) : null;
     await bus.publish({ kind: 'hashes', projectId, hashes, sentAt: clock.now() });
     await back;
   };

@@ -25,15 +25,18 @@ export class HeartbeatBus implements InvalidationBus {
   private lastEcho = performance.now();
   private delivering = true;
   private readonly timer: NodeJS.Timeout;
+  /** Other nodes that send import receipts, by the time their last heartbeat came (monotonic ms). */
+  private readonly peers = new Map<string, number>();
 
   constructor(
     private readonly inner: InvalidationBus,
-    private readonly nodeId: string,
+    readonly nodeId: string,
     private readonly logger: Logger,
   ) {
     inner.onMessage((m) => {
       if (m.kind !== 'ping') for (const h of this.handlers) h(m);
       else if (m.nodeId === this.nodeId) this.echo();
+      else if (m.receipts) this.peers.set(m.nodeId, performance.now());
     });
     inner.onReset(() => {
       for (const r of this.resets) r();
@@ -68,13 +71,26 @@ export class HeartbeatBus implements InvalidationBus {
     this.logger.info('cache invalidation bus delivers again; caches cleared');
   }
 
+  /**
+   * The nodes an import waits for (import-receipts.ts): those that send receipts and whose heartbeat
+   * came within STALE_MS. A node that stopped is dropped from the list 3 s after its last heartbeat.
+   */
+  receiptPeers(): string[] {
+    const cutoff = performance.now() - STALE_MS;
+    const live: string[] = [];
+    for (const [nodeId, seenAt] of this.peers)
+      if (seenAt >= cutoff) live.push(nodeId);
+      else this.peers.delete(nodeId);
+    return live;
+  }
+
   private beat(): void {
     if (this.delivering && performance.now() - this.lastEcho > STALE_MS) {
       this.delivering = false;
       for (const r of this.resets) r();
       this.logger.warn(`cache invalidation bus: no heartbeat back for ${STALE_MS / 1000} s; verify caches bypassed until it returns`);
     }
-    void this.inner.publish({ kind: 'ping', nodeId: this.nodeId, sentAt: Date.now() });
+    void this.inner.publish({ kind: 'ping', nodeId: this.nodeId, sentAt: Date.now(), receipts: true });
   }
 
   publish(message: BusMessage): Promise<void> {

@@ -14,6 +14,10 @@ export interface InvalidationBus {
   readonly entryTtlCapMs: number | null;
   /** True when this node receives its own messages back (a network bus): imports wait for the echo. */
   readonly echoes?: boolean;
+  /** This node's id on the bus (a network bus: heartbeat-bus.ts); sent in its import receipts. */
+  readonly nodeId?: string;
+  /** The other live nodes that send import receipts (a network bus); an import waits for theirs. */
+  receiptPeers?(): string[];
   /** Never throws: a failed publish is logged (the change itself has committed). */
   publish(message: BusMessage): Promise<void>;
   /** Handler for messages from other nodes (and our own: harmless, every message is idempotent). */

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { KeysmithApp } from '../../src/app.js';
 import { backendReachable, selectedBackend } from '../helpers/databases.js';
+import { tcpProxy } from '../helpers/tcp-proxy.js';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../helpers/test-app.js';
 import { callNode, countKeyQueries, type QueryCounter, type TwoApps, twoAppsOnOneDatabase, uniqueRedisPrefix } from '../helpers/two-apps.js';
 
@@ -171,5 +172,46 @@ describe('verify flood, two nodes on PostgreSQL (LISTEN/NOTIFY)', { skip: pgSkip
     const checks = await callNode(b, 'POST', '/v2alpha1/admin/apiKeys:batchVerify', { requests: raws.slice(0, 100).map((credential) => ({ credential })) });
     for (const x of checks.body.results) assert.equal(x.is_valid, true);
     for (const raw of raws.slice(100)) assert.equal((await verifyOn(b, raw)).body.is_valid, true);
+  });
+});
+
+describe('verify flood, two nodes on PostgreSQL, one of them slow to hear', { skip: pgSkip }, () => {
+  // Node B reaches PostgreSQL through a proxy that holds every byte from the server 40 ms: its
+  // notifications arrive 40 ms after node A's own. An import answered on A's echo alone left B's filter
+  // without the key for those 40 ms (this test failed at trial 0); the import now waits for B's receipt.
+  let two: TwoApps;
+  let proxy: Awaited<ReturnType<typeof tcpProxy>>;
+  before(async () => {
+    proxy = await tcpProxy('127.0.0.1', 5432);
+    const viaProxy = (dsn: string) => {
+      const url = new URL(dsn);
+      url.port = String(proxy.port);
+      return url.toString();
+    };
+    two = await twoAppsOnOneDatabase('postgres', {}, (dsn) => [{}, { KEYSMITH_DB_DSN: viaProxy(dsn) }]);
+    assert.notEqual(two.nodes[1].config.db.dsn, two.nodes[0].config.db.dsn, 'node B goes through the proxy');
+  });
+  after(async () => {
+    await two?.close();
+    await proxy?.close();
+  });
+
+  it('a key imported on A verifies on B at once, however late B hears of it', async (t) => {
+    const [a, b] = two.nodes;
+    const tooks: number[] = [];
+    await flood(b, 500); // B builds its filter: unknown strings are now NOT_FOUND without a query
+    proxy.delay(40);
+    await new Promise((r) => setTimeout(r, 1100)); // B's heartbeats (every 500 ms) have told A it sends receipts
+    for (let i = 0; i < 10; i++) {
+      const raw = `slow-node-${i}-${randomCredential()}`;
+      const started = performance.now();
+      await importKey(a, raw);
+      const took = performance.now() - started;
+      tooks.push(took);
+      const v = await verifyOn(b, raw);
+      assert.equal(v.body.is_valid, true, `trial ${i}: imported on A (answered in ${took.toFixed(0)} ms), valid on B at once`);
+      assert.ok(took >= 40, `trial ${i}: the import waited for B (${took.toFixed(1)} ms)`);
+    }
+    t.diagnostic(`import on A answered in ${tooks.map((x) => x.toFixed(0)).join(', ')} ms (B's connection 40 ms late)`);
   });
 });

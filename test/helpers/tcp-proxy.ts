@@ -13,6 +13,8 @@ export interface TcpProxy {
   pause(): void;
   /** …until this delivers what was held and lets bytes through again. */
   resume(): void;
+  /** A slow path: every byte from the service reaches the client `ms` later, in order (0: none). */
+  delay(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -20,10 +22,13 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
   const sockets = new Set<Socket>();
   let open = true;
   let paused = false;
+  let delayMs = 0;
   const held: (() => void)[] = [];
-  const forward = (from: Socket, to: Socket) =>
+  const forward = (from: Socket, to: Socket, slowable: boolean) =>
     from.on('data', (chunk: Buffer) => {
       if (paused) held.push(() => to.write(chunk));
+      // Timers of one duration fire in the order they were set: the stream stays in order.
+      else if (slowable && delayMs > 0) setTimeout(() => to.write(chunk), delayMs);
       else to.write(chunk);
     });
   const server = createServer((client) => {
@@ -38,8 +43,8 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
         upstream.destroy();
       });
     }
-    forward(client, upstream);
-    forward(upstream, client);
+    forward(client, upstream, false);
+    forward(upstream, client, true);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -57,6 +62,9 @@ export async function tcpProxy(targetHost: string, targetPort: number): Promise<
     resume() {
       paused = false;
       for (const send of held.splice(0)) send();
+    },
+    delay(ms) {
+      delayMs = ms;
     },
     close: () => {
       for (const s of sockets) s.destroy();

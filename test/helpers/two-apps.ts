@@ -19,14 +19,18 @@ export interface TwoApps {
   close(): Promise<void>;
 }
 
+type PerNodeEnv = [Record<string, string>, Record<string, string>];
+
 export async function twoAppsOnOneDatabase(
   backend: Backend,
   env: Record<string, string> = {},
-  perNode: [Record<string, string>, Record<string, string>] = [{}, {}],
+  perNodeEnv: PerNodeEnv | ((dsn: string) => PerNodeEnv) = [{}, {}],
 ): Promise<TwoApps> {
   const dir = mkdtempSync(join(tmpdir(), 'keysmith-two-apps-'));
   const db = await createTestDatabase(backend, dir);
   const nodes: KeysmithApp[] = [];
+  // A function of the database's DSN: e.g. one node reaching it through a test's TCP proxy.
+  const perNode = typeof perNodeEnv === 'function' ? perNodeEnv(db.dsn) : perNodeEnv;
   try {
     for (const n of [1, 2]) {
       const config = loadConfig({

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { type BusMessage, decodeBusMessage, encodeBusMessage } from '../../src/cache/bus-message.js';
+import { type BusMessage, chunkHeads, decodeBusMessage, encodeBusMessage } from '../../src/cache/bus-message.js';
 
 const P = randomUUID();
 const K = randomUUID();
@@ -36,12 +36,35 @@ describe('bus messages', () => {
   });
 
   it('round-trips a heartbeat, which nodes of earlier versions ignore', () => {
-    const ping = { kind: 'ping' as const, nodeId: 'node-1', sentAt: 42 };
-    const [payload] = encodeBusMessage(ping);
-    assert.deepEqual(decodeBusMessage(payload), ping);
-    assert.equal(payload.split('|')[0], '', 'an earlier version reads no project id and skips it');
+    for (const receipts of [true, false]) {
+      const ping = { kind: 'ping' as const, nodeId: 'node-1', sentAt: 42, receipts };
+      const [payload] = encodeBusMessage(ping);
+      assert.deepEqual(decodeBusMessage(payload), ping);
+      assert.equal(payload.split('|')[0], '', 'an earlier version reads no project id and skips it');
+    }
+    // The heartbeat of an earlier version: no receipts from that node.
+    assert.deepEqual(decodeBusMessage('|ping|node-1|42'), { kind: 'ping', nodeId: 'node-1', sentAt: 42, receipts: false });
     assert.equal(decodeBusMessage('|ping|node-1|x'), null);
     assert.equal(decodeBusMessage('|ping||42'), null);
+    assert.equal(decodeBusMessage('|ping|node-1|42|x'), null);
+    assert.equal(decodeBusMessage('|ping|node-1|42|r|x'), null);
+  });
+
+  it('round-trips an import receipt, one head per wire chunk; earlier versions ignore it', () => {
+    const all = Array.from({ length: 1000 }, () => randomBytes(32).toString('hex'));
+    const heads = chunkHeads(all);
+    assert.deepEqual(
+      heads,
+      encodeBusMessage({ kind: 'hashes', projectId: P, hashes: all, sentAt: 1 }).map((p) => (decodeBusMessage(p) as { hashes: string[] }).hashes[0]),
+      'the first hash of each message the import travels in',
+    );
+    const applied: BusMessage = { kind: 'applied', nodeId: 'node-2', projectId: P, heads, sentAt: 9 };
+    const payloads = encodeBusMessage(applied);
+    assert.equal(payloads.length, 1);
+    assert.deepEqual(decodeBusMessage(payloads[0]), applied);
+    assert.equal(payloads[0].split('|')[0], '', 'an earlier version reads no project id and skips it');
+    for (const bad of ['|applied|n|p|1|', '|applied||p|1|ab', '|applied|n||1|ab', '|applied|n|p|x|ab', '|applied|n|p|1|ab|x'])
+      assert.equal(decodeBusMessage(bad), null, bad);
   });
 
   it('ignores anything malformed', () => {
