@@ -210,7 +210,8 @@ describe('verify flood, two nodes on PostgreSQL, one of them slow to hear', { sk
       tooks.push(took);
       const v = await verifyOn(b, raw);
       assert.equal(v.body.is_valid, true, `trial ${i}: imported on A (answered in ${took.toFixed(0)} ms), valid on B at once`);
-      assert.ok(took >= 40, `trial ${i}: the import waited for B (${took.toFixed(1)} ms)`);
+      // B hears 40 ms late (less a timer's ms of slack): an import that did not wait for it answers in ~10 ms.
+      assert.ok(took >= 30, `trial ${i}: the import waited for B (${took.toFixed(1)} ms)`);
     }
     t.diagnostic(`import on A answered in ${tooks.map((x) => x.toFixed(0)).join(', ')} ms (B's connection 40 ms late)`);
   });
