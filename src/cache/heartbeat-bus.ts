@@ -90,7 +90,9 @@ export class HeartbeatBus implements InvalidationBus {
       for (const r of this.resets) r();
       this.logger.warn(`cache invalidation bus: no heartbeat back for ${STALE_MS / 1000} s; verify caches bypassed until it returns`);
     }
-    void this.inner.publish({ kind: 'ping', nodeId: this.nodeId, sentAt: Date.now(), receipts: true });
+    // Receipts are promised only while this node hears the bus: a node that does not is reading no
+    // negative cache (it answers from the store), so importers need not wait for it.
+    void this.inner.publish({ kind: 'ping', nodeId: this.nodeId, sentAt: Date.now(), receipts: this.healthy });
   }
 
   publish(message: BusMessage): Promise<void> {

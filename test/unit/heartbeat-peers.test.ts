@@ -12,9 +12,11 @@ class MemoryChannel implements InvalidationBus {
   readonly echoes = true;
   readonly sent: BusMessage[] = [];
   private readonly handlers: ((m: BusMessage) => void)[] = [];
+  /** false: a silent partition — what is published is not delivered (nor our own heartbeats). */
+  delivers = true;
   async publish(m: BusMessage): Promise<void> {
     this.sent.push(m);
-    this.deliver(m);
+    if (this.delivers) this.deliver(m);
   }
   deliver(m: BusMessage): void {
     for (const h of this.handlers) h(m);
@@ -28,9 +30,12 @@ class MemoryChannel implements InvalidationBus {
 
 /** Which nodes an import waits for (ImportReceipts, ADR 0009): the live ones that send receipts. */
 describe('HeartbeatBus.receiptPeers', () => {
-  it('lists other nodes whose heartbeat says they send receipts, and drops them 3 s after their last one', async () => {
+  it('lists other nodes whose heartbeat says they send receipts, and drops them 3 s after their last one; a deaf node says it sends none', async () => {
     const channel = new MemoryChannel();
     const bus = new HeartbeatBus(channel, 'self', pino({ level: 'silent' }));
+    const deafChannel = new MemoryChannel();
+    deafChannel.delivers = false;
+    const deaf = new HeartbeatBus(deafChannel, 'deaf', pino({ level: 'silent' }));
     const seen: BusMessage[] = [];
     bus.onMessage((m) => seen.push(m));
     try {
@@ -42,12 +47,15 @@ describe('HeartbeatBus.receiptPeers', () => {
       assert.equal(seen.length, 0, 'heartbeats never reach the handlers');
       channel.deliver({ kind: 'applied', nodeId: 'new-node', projectId: 'p', heads: ['a'], sentAt: now });
       assert.equal(seen[0]?.kind, 'applied', 'receipts do');
-      await new Promise((r) => setTimeout(r, 3100));
+      await new Promise((r) => setTimeout(r, 3600));
       assert.deepEqual(bus.receiptPeers(), [], 'silent for 3 s: no longer waited for');
+      const deafPings = deafChannel.sent.flatMap((m) => (m.kind === 'ping' ? [m.receipts] : []));
+      assert.deepEqual([deafPings[0], deafPings.at(-1)], [true, false], 'a node that stopped hearing the bus stops promising receipts');
       const own = channel.sent.find((m) => m.kind === 'ping');
       assert.deepEqual(own && { nodeId: own.nodeId, receipts: own.receipts }, { nodeId: 'self', receipts: true }, 'its own heartbeat says it sends receipts');
     } finally {
       await bus.close();
+      await deaf.close();
     }
   });
 });
