@@ -1,12 +1,13 @@
 import { type BusMessage, chunkHeads } from './bus-message.js';
 
 interface Waiter {
-  /** `<project>|<hash>` of this import not yet come back to this node. */
-  echo: Set<string>;
-  /** Per node waited for: `<project>|<head>` of the chunks it has not yet said it applied. */
-  receipts: Map<string, Set<string>>;
+  /** Per node waited for (SELF: this node's echo): `<project>|<head>` of the chunks not yet applied there. */
+  pending: Map<string, Set<string>>;
   done: () => void;
 }
+
+/** This node, in a waiter: its own copy of each chunk coming back is its receipt. */
+const SELF = '';
 
 /**
  * Lets an import answer only once every live node knows its keys (ADR 0009). The importing node
@@ -14,8 +15,9 @@ interface Waiter {
  * publishes an `applied` receipt naming the chunks it applied (`ReceiptSender`). The importer waits for
  * its own echo and for the receipt of every node that sends receipts and was alive when it published
  * (`HeartbeatBus.receiptPeers`), so a verify on another node after the import's response cannot be
- * answered NOT_FOUND from a filter that has not heard of the key yet. Bounded by a timeout — a slow or
- * dying node costs the importer latency (at most the timeout), never an error.
+ * answered NOT_FOUND from a filter that has not heard of the key yet. A chunk is named by its first
+ * hash (`chunkHeads`), for the echo as for receipts. Bounded by a timeout — a slow or dying node costs
+ * the importer latency (at most the timeout), never an error.
  *
  * (Waiting for the echo alone, as before, left the other nodes' own scheduling as a window: two nodes
  * on one PostgreSQL under CI load showed a verify on the other node beating its notification about
@@ -30,8 +32,7 @@ export class ImportReceipts {
     return new Promise((resolve) => {
       const heads = chunkHeads(hashes).map((h) => `${projectId}|${h}`);
       const waiter: Waiter = {
-        echo: new Set(hashes.map((h) => `${projectId}|${h}`)),
-        receipts: new Map(peers.map((nodeId) => [nodeId, new Set(heads)])),
+        pending: new Map([SELF, ...peers].map((nodeId) => [nodeId, new Set(heads)])),
         done: () => {
           clearTimeout(timer);
           this.waiters.delete(waiter);
@@ -46,27 +47,20 @@ export class ImportReceipts {
     });
   }
 
-  /** Called for every `hashes` message received (our own echo among them). */
+  /** Called for every `hashes` message received (one wire chunk; our own echo among them). */
   seen(projectId: string, hashes: readonly string[]): void {
-    for (const w of this.waiters) {
-      for (const h of hashes) w.echo.delete(`${projectId}|${h}`);
-      this.settle(w);
-    }
+    if (hashes.length) this.applied(SELF, projectId, [hashes[0]]);
   }
 
   /** Called for every `applied` receipt received. */
   applied(nodeId: string, projectId: string, heads: readonly string[]): void {
     for (const w of this.waiters) {
-      const pending = w.receipts.get(nodeId);
+      const pending = w.pending.get(nodeId);
       if (!pending) continue;
       for (const h of heads) pending.delete(`${projectId}|${h}`);
-      if (!pending.size) w.receipts.delete(nodeId);
-      this.settle(w);
+      if (!pending.size) w.pending.delete(nodeId);
+      if (!w.pending.size) w.done();
     }
-  }
-
-  private settle(w: Waiter): void {
-    if (!w.echo.size && !w.receipts.size) w.done();
   }
 }
 
