@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { buildApp, type KeysmithApp } from '../../src/app.js';
+import { buildApp, type KeysmithApp, resolveDsn } from '../../src/app.js';
 import { FrozenClock } from '../../src/shared/clock.js';
 import { REDIS_URL, redisGate, uniqueRedisPrefix } from '../helpers/redis.js';
 import { createTestApp, LogCapture, TEST_ADMIN_TOKEN, type TestApp } from '../helpers/test-app.js';
@@ -17,8 +17,14 @@ const CALLS_PER_NODE = 35;
 async function twoNodes(env: Record<string, string>) {
   const clock = new FrozenClock(Date.now()); // frozen: no refill during the test, so "exactly" is exact
   const a = await createTestApp({ clock, env });
-  // Node B: the same config (database, master key, Redis), its own process-level state.
-  const b = await buildApp(a.app.config, { clock, logStream: new LogCapture() });
+  // Node B: the same config (database, master key, Redis), its own process-level state. On the SQLite
+  // default, B reads the file as a second process would: its key lookups come from a read snapshot held
+  // up to read_snapshot_ms (10 ms), so a key A has just issued can still be NOT_FOUND on B (README,
+  // "one node owns the file"; CI failed once on that). This test is about the limiter, not about read
+  // freshness across processes: B reads every lookup from the latest commit.
+  const dsn = resolveDsn(a.app.config);
+  const bDsn = /^sqlite3?:\/\//.test(dsn) ? `${dsn}${dsn.includes('?') ? '&' : '?'}read_snapshot_ms=0` : dsn;
+  const b = await buildApp({ ...a.app.config, db: { ...a.app.config.db, dsn: bDsn } }, { clock, logStream: new LogCapture() });
   return { a, b };
 }
 
