@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { buildApp, type KeysmithApp, resolveDsn } from '../../src/app.js';
+import { buildApp, type KeysmithApp } from '../../src/app.js';
 import { FrozenClock } from '../../src/shared/clock.js';
 import { REDIS_URL, redisGate, uniqueRedisPrefix } from '../helpers/redis.js';
 import { createTestApp, LogCapture, TEST_ADMIN_TOKEN, type TestApp } from '../helpers/test-app.js';
@@ -19,12 +19,11 @@ async function twoNodes(env: Record<string, string>) {
   const a = await createTestApp({ clock, env });
   // Node B: the same config (database, master key, Redis), its own process-level state. On the SQLite
   // default, B reads the file as a second process would: its key lookups come from a read snapshot held
-  // up to read_snapshot_ms (10 ms), so a key A has just issued can still be NOT_FOUND on B (README,
-  // "one node owns the file"; CI failed once on that). This test is about the limiter, not about read
-  // freshness across processes: B reads every lookup from the latest commit.
-  const dsn = resolveDsn(a.app.config);
-  const bDsn = /^sqlite3?:\/\//.test(dsn) ? `${dsn}${dsn.includes('?') ? '&' : '?'}read_snapshot_ms=0` : dsn;
-  const b = await buildApp({ ...a.app.config, db: { ...a.app.config.db, dsn: bDsn } }, { clock, logStream: new LogCapture() });
+  // up to read_snapshot_ms (10 ms; README: a second server's write is seen within that time), so a key
+  // A has just issued can still be NOT_FOUND on B (CI failed once on that). This test is about the
+  // limiter, not about read freshness across processes: B reads every lookup from the latest commit.
+  const dsn = a.db.backend === 'sqlite' ? `${a.db.dsn}?read_snapshot_ms=0` : a.db.dsn;
+  const b = await buildApp({ ...a.app.config, db: { ...a.app.config.db, dsn } }, { clock, logStream: new LogCapture() });
   return { a, b };
 }
 

@@ -13,14 +13,12 @@ import semver from 'semver';
 interface LockEntry {
   version?: string;
   engines?: { node?: string } | string[];
-  dev?: boolean;
-  optional?: boolean;
 }
 
 const lock = JSON.parse(readFileSync(new URL('../../package-lock.json', import.meta.url), 'utf8')) as { packages: Record<string, LockEntry> };
 
 /** Packages whose declared Node range excludes `version`: "path version range". */
-export function unsupported(packages: Record<string, LockEntry>, version: string): string[] {
+function unsupported(packages: Record<string, LockEntry>, version: string): string[] {
   const out: string[] = [];
   for (const [path, entry] of Object.entries(packages)) {
     const range = entry.engines && !Array.isArray(entry.engines) ? entry.engines.node : undefined;
